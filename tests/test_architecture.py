@@ -1,0 +1,29 @@
+"""The layering contract: the engine, the tools and the store never import Textual."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+UI_FREE = ["tui_chat.engine", "tui_chat.tools", "tui_chat.store", "tui_chat.config"]
+
+
+@pytest.mark.parametrize("package", UI_FREE)
+def test_package_does_not_import_textual(package: str) -> None:
+    import pkgutil
+
+    mod = __import__(package, fromlist=["_"])
+    names = [package]
+    if hasattr(mod, "__path__"):
+        names += [f"{package}.{m.name}" for m in pkgutil.walk_packages(mod.__path__)]
+    # A fresh interpreter, so nothing imported by other tests hides a violation.
+    code = (
+        "import sys, importlib\n"
+        f"for n in {names!r}: importlib.import_module(n)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"{package} pulls in Textual: {out.stdout.strip()}"

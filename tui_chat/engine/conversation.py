@@ -1,0 +1,124 @@
+"""The conversation as plain data: the single source of truth the UI, the store and the engine share.
+
+A `Message` is mutable on purpose: the engine appends text to the streaming assistant message in
+place, and the store checkpoints whatever the message holds at that moment.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant", "tool", "function"]
+MessageStatus = Literal["complete", "streaming", "interrupted", "error"]
+ToolStatus = Literal["pending", "running", "ok", "error", "refused"]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class ToolCall:
+    """One function call the model asked for, as assembled from the stream."""
+
+    id: str
+    name: str
+    # The raw JSON text exactly as the model sent it; sent back verbatim.
+    arguments: str = ""
+
+
+@dataclass
+class ToolActivity:
+    """What happened when a tool call ran: kept on the `tool` message so a reopened session
+    can show the sidebar exactly as it was."""
+
+    status: ToolStatus = "pending"
+    duration: float | None = None
+    arguments: str = ""
+    error: str | None = None
+
+
+@dataclass
+class Message:
+    role: Role
+    content: str | None = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_call_id: str | None = None  # on role="tool"
+    name: str | None = None  # tool/function name on role="tool"/"function"
+    status: MessageStatus = "complete"
+    # Why a reply ended early (cut off, stopped by the user, error text); shown in the log.
+    status_detail: str | None = None
+    model: str | None = None
+    usage: dict[str, Any] | None = None
+    activity: ToolActivity | None = None  # on role="tool"/"function"
+    # Earlier versions of this reply replaced by "regenerate"; newest last.
+    previous_versions: list[str] = field(default_factory=list)
+    id: str = field(default_factory=new_id)
+    created: float = field(default_factory=time.time)
+
+    def to_api(self, *, legacy_functions: bool = False) -> dict[str, Any]:
+        """The message in the shape the Chat Completions API accepts."""
+        if self.role == "assistant" and self.tool_calls:
+            if legacy_functions:
+                call = self.tool_calls[0]
+                return {
+                    "role": "assistant",
+                    "content": self.content or None,
+                    "function_call": {"name": call.name, "arguments": call.arguments},
+                }
+            return {
+                "role": "assistant",
+                # OpenAI accepts null content beside tool_calls; some servers reject "".
+                "content": self.content or None,
+                "tool_calls": [
+                    {
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": c.arguments},
+                    }
+                    for c in self.tool_calls
+                ],
+            }
+        if self.role == "tool":
+            if legacy_functions:
+                return {"role": "function", "name": self.name or "", "content": self.content or ""}
+            return {"role": "tool", "tool_call_id": self.tool_call_id or "", "content": self.content or ""}
+        if self.role == "function":
+            return {"role": "function", "name": self.name or "", "content": self.content or ""}
+        return {"role": self.role, "content": self.content or ""}
+
+
+@dataclass
+class Conversation:
+    """A session's messages plus the settings that shape the next request."""
+
+    messages: list[Message] = field(default_factory=list)
+    system_prompt: str | None = None
+    model: str | None = None
+    id: str = field(default_factory=new_id)
+    title: str | None = None
+
+    def add(self, message: Message) -> Message:
+        self.messages.append(message)
+        return message
+
+    def to_api(self, *, legacy_functions: bool = False) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        if self.system_prompt:
+            out.append({"role": "system", "content": self.system_prompt})
+        for m in self.messages:
+            if m.role == "system":
+                continue
+            if m.role == "assistant" and not m.tool_calls and not m.content:
+                continue  # an empty stopped reply is not worth sending
+            out.append(m.to_api(legacy_functions=legacy_functions))
+        return out
+
+    def last(self, role: Role) -> Message | None:
+        for m in reversed(self.messages):
+            if m.role == role:
+                return m
+        return None

@@ -1,0 +1,123 @@
+"""Typed events one turn yields while it runs. The TUI, the headless command and the store
+all consume exactly these; none of them looks inside the engine.
+
+Events are small frozen dataclasses named in the past tense.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from tui_chat.engine.conversation import Message, ToolCall
+
+ErrorKind = Literal[
+    "auth",  # 401/403, missing key
+    "not_found",  # 404 model or endpoint
+    "rate_limit",  # 429 after retries
+    "server",  # 5xx
+    "connection",  # unreachable, dropped mid-stream
+    "timeout",  # stalled stream / read timeout
+    "protocol",  # malformed SSE, plain JSON instead of a stream, error object mid-stream
+    "cut_off",  # finish_reason length / content_filter
+    "too_many_rounds",  # tool loop exceeded max rounds
+    "bad_request",  # 400 and friends
+    "other",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAdded:
+    """A message was appended to the conversation (user, assistant placeholder, tool result).
+    The message object is shared and may still change while it streams."""
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    message_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallStarted:
+    message_id: str  # the assistant message that carries the call
+    index: int
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallArgumentsDelta:
+    id: str
+    delta: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallCompleted:
+    """The call is fully assembled; it has not run yet."""
+
+    call: ToolCall
+
+
+@dataclass(frozen=True, slots=True)
+class ToolExecutionStarted:
+    """The call was allowed and now runs."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResultReady:
+    id: str
+    name: str
+    status: Literal["ok", "error", "refused"]
+    content: str  # exactly what is sent back to the model
+    duration: float  # seconds; 0 for refused
+    message_id: str  # the `tool` message that holds the result
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFinished:
+    """One model response (one HTTP request) ended; a turn may contain several."""
+
+    message_id: str
+    finish_reason: str | None
+    usage: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFailed:
+    """A human, one-line message saying what went wrong and what to do. Never a traceback,
+    never the API key. Text received so far stays in the conversation."""
+
+    kind: ErrorKind
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class TurnEnded:
+    """Always the last event of a turn, success or not."""
+
+    content: str  # final assistant text ("" if none)
+    status: Literal["answered", "error", "cut_off", "interrupted"]
+
+
+Event = (
+    MessageAdded
+    | TextDelta
+    | ToolCallStarted
+    | ToolCallArgumentsDelta
+    | ToolCallCompleted
+    | ToolExecutionStarted
+    | ToolResultReady
+    | ResponseFinished
+    | TurnFailed
+    | TurnEnded
+)

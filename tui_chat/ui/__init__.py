@@ -1,0 +1,1 @@
+"""The Textual layer: renders engine events; never talks HTTP or SQL directly."""
