@@ -3,9 +3,12 @@ API credentials from the developer's environment leak in."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.fakeserver import FakeServer
 
 _ENV_TO_CLEAR = [
     "OPENAI_API_KEY",
@@ -30,3 +33,13 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     monkeypatch.setenv("TUI_CHAT_CONFIG_DIR", str(config))
     monkeypatch.setenv("TUI_CHAT_DATA_DIR", str(data))
     return {"config": config, "data": data}
+
+
+@pytest.fixture
+def fake_server() -> Iterator[FakeServer]:
+    """A started loopback OpenAI-compatible server (tests/fakeserver.py), closed afterwards."""
+    server = FakeServer()
+    try:
+        yield server
+    finally:
+        server.close()
