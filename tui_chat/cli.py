@@ -1,7 +1,7 @@
 """Command-line entry point: `tui-chat` opens the app; subcommands live in tui_chat/commands/.
 
 Each command module exposes `add_parser(subparsers) -> None` (which sets `func=run` on its
-parser) and `run(args) -> int` (the exit status).
+parser) and `run(args) -> int` (the exit status, see commands/exit_codes.py).
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from tui_chat.commands.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
+from tui_chat.config import ConfigError
+
 
 def build_parser() -> argparse.ArgumentParser:
     from tui_chat.commands import app, ask, config_cmd, sessions
@@ -17,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tui-chat",
         description="A terminal chat client for OpenAI-compatible APIs.",
+        epilog="Run `tui-chat COMMAND --help` for a command's options.",
     )
     app.add_arguments(parser)
     parser.set_defaults(func=app.run)
@@ -32,6 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
+    except ConfigError as exc:
+        # A broken config file or missing key: one line the user can act on, never a traceback.
+        print(f"tui-chat: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED

@@ -1,0 +1,83 @@
+"""`tui-chat config path` and `tui-chat config show`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import fields
+from typing import Any
+
+from tui_chat import paths
+from tui_chat.commands.common import add_connection_options, settings_from_args
+from tui_chat.config import Settings, mask_secret
+
+_SECRETS = {"api_key"}
+_NOT_SETTINGS = {"sources", "warnings"}
+
+
+def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    parser = sub.add_parser("config", help="where the config lives and what is in effect")
+    config_sub = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+
+    path_parser = config_sub.add_parser("path", help="print the config file and sessions database paths")
+    path_parser.add_argument(
+        "which",
+        nargs="?",
+        choices=["config", "database"],
+        help='print just this path, bare (e.g. $EDITOR "$(tui-chat config path config)")',
+    )
+    path_parser.set_defaults(func=run_path)
+
+    show_parser = config_sub.add_parser(
+        "show", help="print the effective settings and where each comes from (secrets masked)"
+    )
+    add_connection_options(show_parser)
+    show_parser.set_defaults(func=run_show)
+
+
+def run_path(args: argparse.Namespace) -> int:
+    if args.which == "config":
+        print(paths.config_file())
+    elif args.which == "database":
+        print(paths.database_file())
+    else:
+        print(f"config file:       {paths.config_file()}")
+        print(f"sessions database: {paths.database_file()}")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    config_file = paths.config_file()
+    print(f"# config file: {config_file}{'' if config_file.exists() else ' (not created yet)'}")
+    for line in describe_settings(settings):
+        print(line)
+    return 0
+
+
+def describe_settings(settings: Settings) -> list[str]:
+    """One aligned line per setting: name, value (secrets masked), and where it came from."""
+    rows = []
+    for f in fields(Settings):
+        if f.name in _NOT_SETTINGS:
+            continue
+        value = getattr(settings, f.name)
+        shown = mask_secret(value) if f.name in _SECRETS else _format(value)
+        rows.append((f.name, shown, settings.sources.get(f.name, "default")))
+    name_width = max(len(name) for name, _, _ in rows)
+    value_width = min(40, max(len(shown) for _, shown, _ in rows))
+    return [f"{name:<{name_width}}  {shown:<{value_width}}  ({source})" for name, shown, source in rows]
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value if value and value.strip() == value and "\n" not in value else repr(value)
+    if isinstance(value, list | dict) and not value:
+        return "(none)"
+    return repr(value) if not isinstance(value, int | float) else str(value)
