@@ -392,6 +392,11 @@ _MODELS = {
 }
 
 
+def _route(path: str) -> str:
+    """The path without its query string (Azure adds ?api-version=...)."""
+    return path.split("?", 1)[0].rstrip("/")
+
+
 class _ClientGone(Exception):
     pass
 
@@ -416,7 +421,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         req = self._record(b"")
         try:
-            if self.path.rstrip("/").endswith("/models"):
+            if _route(self.path).endswith("/models"):
                 self._send_json(200, _MODELS, {})
             else:
                 self._send_json(404, {"error": {"message": f"No route {self.path}"}}, {})
@@ -429,7 +434,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         req = self._record(self.rfile.read(length) if length else b"")
         try:
-            if not self.path.rstrip("/").endswith("/chat/completions"):
+            if not _route(self.path).endswith("/chat/completions"):
                 self._send_json(404, {"error": {"message": f"No route {self.path}"}}, {})
                 return
             reply = self.server.owner._next_reply(req)
@@ -576,7 +581,11 @@ class FakeServer:
     @property
     def chat_requests(self) -> list[RecordedRequest]:
         with self._lock:
-            return [r for r in self.requests if r.method == "POST" and r.path.endswith("/chat/completions")]
+            return [
+                r
+                for r in self.requests
+                if r.method == "POST" and _route(r.path).endswith("/chat/completions")
+            ]
 
     def wait_for_requests(self, count: int, timeout: float = 5.0) -> bool:
         """Block until at least `count` requests arrived (for use from another thread)."""
