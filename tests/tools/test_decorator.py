@@ -119,7 +119,7 @@ def test_options_override_name_description_policy_and_timeout() -> None:
         "never",
         2.5,
     )
-    assert definition.parameters == {"type": "object", "properties": {}}
+    assert definition.parameters == {"type": "object", "properties": {}, "additionalProperties": False}
 
 
 def test_decorated_function_is_returned_unchanged_and_stays_callable() -> None:

@@ -99,6 +99,12 @@ async def test_schema_violation_names_the_field_and_why(arguments: str, expected
     assert "Invalid arguments for 'add'" in outcome.content
 
 
+async def test_unexpected_argument_is_named() -> None:
+    outcome = await registry_with(add).execute("add", '{"a": 1, "c": 2}')
+    assert outcome.status == "error"
+    assert "('c' was unexpected)" in outcome.content
+
+
 async def test_function_raising_reports_type_and_message_without_traceback() -> None:
     @tool
     def explode(reason: str) -> None:

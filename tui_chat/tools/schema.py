@@ -98,7 +98,8 @@ def define_tool(
         if converter is not None:
             converters[param.name] = converter
 
-    parameters: dict[str, Any] = {"type": "object", "properties": properties}
+    # Closed, so a stray argument gets a schema error naming it, not a TypeError from the call.
+    parameters: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         parameters["required"] = required
     return ToolDefinition(
