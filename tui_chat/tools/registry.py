@@ -89,8 +89,9 @@ class ToolRegistry:
         if schema.get("type") == "function" and isinstance(schema.get("function"), Mapping):
             schema = schema["function"]
         name = schema.get("name")
-        check_name(name)  # type: ignore[arg-type]
-        assert isinstance(name, str)
+        if not isinstance(name, str):
+            raise ValueError(f'Invalid tool name {name!r}: a tool schema needs a "name" string.')
+        check_name(name)
         check_policy(policy)
         check_timeout(timeout)
         if not callable(fn):
