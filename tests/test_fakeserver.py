@@ -145,11 +145,19 @@ async def test_demo_bot_calls_count_string_then_reports_the_result(fake_server: 
 
     follow_up = [
         {"role": "user", "content": "x"},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": calls[0].id, "type": "function", "function": {"name": "count_string", "arguments": args}}
-        ]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": calls[0].id,
+                    "type": "function",
+                    "function": {"name": "count_string", "arguments": args},
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": calls[0].id, "content": "11"},
-    ]  # fmt: skip
+    ]
     chunks = await _demo(fake_server, follow_up, tools=_TOOLS)
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "The tool returned: 11"
 

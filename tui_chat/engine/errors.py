@@ -1,0 +1,119 @@
+"""Turn any failure of a request into (ErrorKind, one human line that says what to do).
+
+Never a traceback, never the API key: the key is redacted from whatever the server said.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+from tui_chat.engine.events import ErrorKind
+
+# What the server said is clipped so the "what to do" part of the line survives.
+_MAX_SERVER_DETAIL = 200
+_MAX_LINE = 400
+
+
+class StreamProtocolError(Exception):
+    """The stream ended in a way no well-behaved server ends it."""
+
+
+@dataclass(frozen=True)
+class ErrorContext:
+    """What the message may mention: never the key itself, only enough to redact it."""
+
+    model: str = ""
+    base_url: str = ""
+    read_timeout: float | None = None
+    api_key: str | None = None
+    # True once the response started streaming: a connection error then means a drop.
+    streaming: bool = False
+
+
+def describe_error(exc: BaseException, ctx: ErrorContext | None = None) -> tuple[ErrorKind, str]:
+    ctx = ctx or ErrorContext()
+    kind, message = _describe(exc, ctx)
+    return kind, _one_line(message, ctx.api_key)
+
+
+def _describe(exc: BaseException, ctx: ErrorContext) -> tuple[ErrorKind, str]:
+    if isinstance(exc, StreamProtocolError):
+        return "protocol", str(exc)
+    if isinstance(exc, json.JSONDecodeError):
+        return (
+            "protocol",
+            "The server sent a malformed stream event (not JSON), so the reply stopped. Try again.",
+        )
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout", _timeout_message(ctx)
+    if isinstance(exc, openai.APIConnectionError):
+        if ctx.streaming:
+            return "connection", "The connection dropped in the middle of the reply. Try again."
+        where = f" at {ctx.base_url}" if ctx.base_url else ""
+        return "connection", f"Could not reach the server{where}. Check that it is running and the base URL."
+    if isinstance(exc, openai.APIStatusError):
+        return _status_message(exc, ctx)
+    if isinstance(exc, openai.APIError):  # an error object sent inside the stream
+        return "protocol", f"The server reported an error mid-reply: {_server_detail(exc, ctx)}. Try again."
+    if isinstance(exc, openai.OpenAIError):
+        return "auth" if "api_key" in str(exc) else "other", f"{exc}"
+    return "other", f"Unexpected error ({type(exc).__name__}): {exc}"
+
+
+def _timeout_message(ctx: ErrorContext) -> str:
+    seconds = f" for {ctx.read_timeout:g} s" if ctx.read_timeout else ""
+    if ctx.streaming:
+        return f"The stream stalled: no data{seconds}. Try again, or raise the timeout setting (--timeout)."
+    return f"The server did not answer{seconds}. Try again, or raise the timeout setting (--timeout)."
+
+
+def _status_message(exc: openai.APIStatusError, ctx: ErrorContext) -> tuple[ErrorKind, str]:
+    status = exc.status_code
+    detail = _server_detail(exc, ctx)
+    if status in (401, 403):
+        return "auth", (
+            f"The server refused the API key ({status}): {detail}. "
+            "Check the key (--api-key, the provider's environment variable, or the config file)."
+        )
+    if status == 404:
+        model = f"'{ctx.model}' " if ctx.model else ""
+        return "not_found", (
+            f"Model {model}or endpoint not found (404): {detail}. Check the model name and the base URL."
+        )
+    if status == 429:
+        return "rate_limit", f"Rate limited (429) even after retries: {detail}. Wait a little and try again."
+    if status >= 500:
+        return "server", f"The server failed ({status}): {detail}. Try again later."
+    if status == 400:
+        return (
+            "bad_request",
+            f"The server rejected the request (400): {detail}. Check the model and settings.",
+        )
+    return "other", f"The server answered {status}: {detail}"
+
+
+def _server_detail(exc: openai.APIError, ctx: ErrorContext) -> str:
+    body: Any = exc.body
+    detail = exc.message or type(exc).__name__
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
+        detail = body["message"]
+    elif isinstance(body, str) and body:
+        detail = body
+    if ctx.api_key:  # before clipping, so no fragment of the key survives
+        detail = detail.replace(ctx.api_key, "[redacted]")
+    detail = detail.strip().rstrip(".")
+    return detail if len(detail) <= _MAX_SERVER_DETAIL else detail[: _MAX_SERVER_DETAIL - 1] + "…"
+
+
+def _one_line(text: str, api_key: str | None) -> str:
+    if api_key:
+        text = text.replace(api_key, "[redacted]")
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > _MAX_LINE:
+        text = text[: _MAX_LINE - 1] + "…"
+    return text

@@ -1,0 +1,255 @@
+"""The turn loop: stream a reply, run the tool calls it asked for, ask again, until an answer.
+
+Cancellation contract: if the consuming task is cancelled (or the event iterator is closed)
+the HTTP stream closes at once, the partial reply is kept with status "interrupted" and
+status_detail "stopped", every requested tool call without a result gets a "refused" tool
+message (so the conversation stays valid for the API), and CancelledError propagates. No
+events are yielded after cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import openai
+
+from tui_chat.engine.assembler import StreamAssembler
+from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
+from tui_chat.engine.errors import ErrorContext, describe_error
+from tui_chat.engine.events import (
+    ErrorKind,
+    Event,
+    MessageAdded,
+    ResponseFinished,
+    ToolCallCompleted,
+    ToolExecutionStarted,
+    ToolResultReady,
+    TurnEnded,
+    TurnFailed,
+)
+from tui_chat.engine.stream import UsageSupport, open_stream, stream_events
+from tui_chat.tools.registry import ToolOutcome, ToolRegistry
+
+Confirm = Callable[[ToolCall], Awaitable[bool]]  # True = run it, False = refuse
+
+ResultStatus = Literal["ok", "error", "refused"]
+
+STOPPED = "stopped"
+_CUT_OFF_REASONS = {
+    "length": "it reached the maximum length (finish_reason 'length'); ask for a shorter answer",
+    "content_filter": "the provider's content filter stopped it (finish_reason 'content_filter')",
+}
+
+
+@dataclass
+class TurnOptions:
+    model: str
+    temperature: float | None = None
+    max_tool_rounds: int = 10
+    legacy_functions: bool = False
+    use_tools: bool = True
+
+
+class _ReplyFailed(Exception):
+    def __init__(self, kind: ErrorKind, text: str) -> None:
+        super().__init__(text)
+        self.kind, self.text = kind, text
+
+
+@dataclass
+class _Decision:
+    call: ToolCall
+    allowed: bool
+    refusal: str = ""  # what the model is told when not allowed
+
+
+class ChatEngine:
+    def __init__(self, client: openai.AsyncOpenAI, tools: ToolRegistry | None, options: TurnOptions) -> None:
+        self.client = client
+        self.tools = tools
+        self.options = options  # mutable: the UI switches model between turns
+        self._usage = UsageSupport()
+
+    async def run_turn(
+        self, conversation: Conversation, *, confirm: Confirm | None = None
+    ) -> AsyncGenerator[Event, None]:
+        """Run one turn; the caller has already appended the user message."""
+        reply: Message | None = None
+        pending: list[ToolCall] = []  # calls attached to `reply` still without a result
+        try:
+            for round_number in itertools.count(1):
+                reply = Message(role="assistant", status="streaming", model=self.options.model)
+                yield MessageAdded(conversation.add(reply))
+                assembler = StreamAssembler(reply.id)
+                response = self._stream_reply(conversation, reply, assembler)
+                try:
+                    async with contextlib.aclosing(response) as events:
+                        async for event in events:
+                            yield event
+                except _ReplyFailed as failed:
+                    reply.status = "interrupted" if failed.kind == "cut_off" else "error"
+                    reply.status_detail = failed.text
+                    yield TurnFailed(failed.kind, failed.text)
+                    yield TurnEnded(reply.content or "", "cut_off" if failed.kind == "cut_off" else "error")
+                    return
+
+                calls = self._usable_calls(assembler.tool_calls)
+                for call in calls:
+                    yield ToolCallCompleted(call)
+                yield ResponseFinished(reply.id, assembler.finish_reason, assembler.usage)
+                reply.status = "complete"
+                if not calls:
+                    yield TurnEnded(reply.content or "", "answered")
+                    return
+                if round_number > self.options.max_tool_rounds:
+                    reply.status, reply.status_detail = "error", self._too_many_rounds()
+                    yield TurnFailed("too_many_rounds", reply.status_detail)
+                    yield TurnEnded(reply.content or "", "cut_off")
+                    return
+                reply.tool_calls = calls
+                pending = list(calls)
+                async with contextlib.aclosing(self._run_tools(conversation, pending, confirm)) as events:
+                    async for event in events:
+                        yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            _mark_stopped(conversation, reply, pending)
+            raise
+
+    async def _stream_reply(
+        self, conversation: Conversation, reply: Message, assembler: StreamAssembler
+    ) -> AsyncGenerator[Event, None]:
+        """One request, streamed into `reply`. Any failure is raised as _ReplyFailed."""
+        streaming = False
+        try:
+            stream = await open_stream(self.client, self._request(conversation), self._usage)
+            streaming = True
+            async with contextlib.aclosing(stream_events(stream, assembler)) as events:
+                async for event in events:
+                    reply.content = assembler.content
+                    yield event
+            reply.content, reply.usage = assembler.content, assembler.usage
+            cut_off = _cut_off_reason(assembler.finish_reason)
+        except Exception as exc:  # cancellation is not an Exception: it propagates untouched
+            reply.content = assembler.content
+            kind, text = describe_error(exc, self._error_context(streaming))
+            raise _ReplyFailed(kind, text) from exc
+        if cut_off:  # the response itself finished, so it is reported like any other
+            yield ResponseFinished(reply.id, assembler.finish_reason, assembler.usage)
+            raise _ReplyFailed("cut_off", f"The reply was cut off: {cut_off}.")
+
+    def _too_many_rounds(self) -> str:
+        return (
+            f"Stopped after {self.options.max_tool_rounds} rounds of tool calls: the model kept asking "
+            "for more. Ask again more specifically, or raise max_tool_rounds."
+        )
+
+    def _request(self, conversation: Conversation) -> dict[str, Any]:
+        legacy = self.options.legacy_functions
+        params: dict[str, Any] = {
+            "model": self.options.model,
+            "messages": conversation.to_api(legacy_functions=legacy),
+        }
+        if self.options.temperature is not None:
+            params["temperature"] = self.options.temperature
+        if self.options.use_tools and self.tools is not None:
+            if legacy and (functions := self.tools.legacy_functions()):
+                params["functions"] = functions
+                params["function_call"] = "auto"
+            elif not legacy and (tools := self.tools.openai_tools()):
+                params["tools"] = tools
+        return params
+
+    def _usable_calls(self, calls: list[ToolCall]) -> list[ToolCall]:
+        # The legacy API has one call per response; the conversation can only carry that one.
+        return calls[:1] if self.options.legacy_functions else calls
+
+    def _error_context(self, streaming: bool) -> ErrorContext:
+        timeout = self.client.timeout
+        read = getattr(timeout, "read", timeout)
+        return ErrorContext(
+            model=self.options.model,
+            base_url=str(self.client.base_url),
+            read_timeout=read if isinstance(read, int | float) else None,
+            api_key=self.client.api_key or None,
+            streaming=streaming,
+        )
+
+    async def _run_tools(
+        self, conversation: Conversation, pending: list[ToolCall], confirm: Confirm | None
+    ) -> AsyncGenerator[Event, None]:
+        """Decide each call in order, run the allowed ones concurrently, report in call order.
+        `pending` shrinks as results land, so a cancellation knows what is still unanswered."""
+        decisions = [await self._decide(call, confirm) for call in list(pending)]
+        tasks: dict[str, asyncio.Task[ToolOutcome]] = {}
+        for d in decisions:
+            if d.allowed:
+                yield ToolExecutionStarted(d.call.id, d.call.name)
+                tasks[d.call.id] = asyncio.create_task(self._execute(d.call))
+        try:
+            for d in decisions:
+                status: ResultStatus = "refused"
+                content, duration = d.refusal, 0.0
+                if d.allowed:
+                    outcome = await tasks[d.call.id]
+                    status, content, duration = outcome.status, outcome.content, outcome.duration
+                message = conversation.add(_tool_message(d.call, status, content, duration))
+                pending.remove(d.call)
+                yield MessageAdded(message)
+                yield ToolResultReady(d.call.id, d.call.name, status, content, duration, message.id)
+        finally:
+            for task in tasks.values():
+                task.cancel()
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+    async def _decide(self, call: ToolCall, confirm: Confirm | None) -> _Decision:
+        if not self.options.use_tools or self.tools is None:
+            return _Decision(call, False, "Tools are turned off in this client; the call was not run.")
+        # An unknown tool reads as "always": the registry answers that it does not exist.
+        policy = self.tools.policy(call.name)
+        if policy == "always":
+            return _Decision(call, True)
+        if policy == "never":
+            return _Decision(call, False, f"The user does not allow {call.name!r}; it was not run.")
+        if confirm is not None and await _ask(confirm, call):
+            return _Decision(call, True)
+        return _Decision(call, False, f"The user did not allow running {call.name!r}; it was not run.")
+
+    async def _execute(self, call: ToolCall) -> ToolOutcome:
+        assert self.tools is not None
+        return await self.tools.execute(call.name, call.arguments)
+
+
+async def _ask(confirm: Confirm, call: ToolCall) -> bool:
+    try:
+        return bool(await confirm(call))
+    except Exception:  # a broken prompt must not run the tool, nor end the turn
+        return False
+
+
+def _cut_off_reason(finish_reason: str | None) -> str | None:
+    return _CUT_OFF_REASONS.get(finish_reason or "")
+
+
+def _tool_message(call: ToolCall, status: ResultStatus, content: str, duration: float) -> Message:
+    activity = ToolActivity(
+        status=status,
+        duration=duration,
+        arguments=call.arguments,
+        error=content if status != "ok" else None,
+    )
+    return Message(role="tool", content=content, tool_call_id=call.id, name=call.name, activity=activity)
+
+
+def _mark_stopped(conversation: Conversation, reply: Message | None, pending: list[ToolCall]) -> None:
+    """Leave a conversation the API will accept after a cancellation, with the partial text kept."""
+    if reply is not None and reply.status == "streaming":
+        reply.status = "interrupted"
+        reply.status_detail = STOPPED
+    for call in pending:
+        conversation.add(_tool_message(call, "refused", "Cancelled by the user before it ran.", 0.0))
+    pending.clear()
