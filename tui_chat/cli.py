@@ -7,10 +7,11 @@ parser) and `run(args) -> int` (the exit status, see commands/exit_codes.py).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from tui_chat.commands.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
+from tui_chat.commands.exit_codes import EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
 from tui_chat.config import ConfigError
 
 
@@ -43,3 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`tui-chat ask ... | head`): stop quietly, and keep Python's
+        # final flush of stdout from complaining too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_API_ERROR

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.helpers import write_config as write_text
 from tui_chat import paths
 from tui_chat.config import ConfigError, load_settings, mask_secret, save_setting
 
 
 def write_config(text: str) -> Path:
-    path = paths.config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+    write_text(text)
+    return paths.config_file()
 
 
 def test_defaults_without_file_or_environment() -> None:
@@ -229,3 +228,13 @@ def test_save_setting_does_not_touch_a_corrupt_file() -> None:
 )
 def test_secrets_are_masked(secret: str | None, shown: str) -> None:
     assert mask_secret(secret) == shown
+
+
+def test_the_readme_example_config_loads_cleanly() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    write_config(example)
+    settings = load_settings(environ={})
+    assert settings.warnings == []
+    assert settings.sources["max_tool_rounds"] == "config file"
+    assert settings.tool_policies == {"get_current_weather": "ask"}

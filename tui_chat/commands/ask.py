@@ -1,0 +1,200 @@
+"""`tui-chat ask [options] [PROMPT]`: one turn with the same engine as the app, headless.
+
+Exit status: 0 answered, 1 API or connection error, 2 usage or configuration error,
+3 reply cut off (length, content filter, too many tool rounds), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
+
+from tui_chat.commands.ask_output import AskOutput, JsonLinesOutput, PlainOutput
+from tui_chat.commands.common import add_connection_options, settings_from_args
+from tui_chat.commands.exit_codes import EXIT_API_ERROR, EXIT_CUT_OFF, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tui_chat.config import ConfigError, Settings
+from tui_chat.engine.conversation import Conversation, Message, ToolCall
+from tui_chat.engine.events import ErrorKind, Event, TurnEnded, TurnFailed
+
+if TYPE_CHECKING:
+    from tui_chat.engine.turn import ChatEngine
+
+_CUT_OFF_KINDS: set[ErrorKind] = {"cut_off", "too_many_rounds"}
+
+
+def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    parser = sub.add_parser(
+        "ask",
+        help="run one turn headless and print the reply",
+        description="Send PROMPT, stream the reply to stdout (tool activity and errors to stderr). "
+        "Exit status: 0 answered, 1 API/connection error, 2 usage/configuration error, "
+        "3 reply cut off, 130 interrupted.",
+    )
+    parser.add_argument(
+        "prompt", nargs="?", metavar="PROMPT", help="the message; read from stdin when omitted or '-'"
+    )
+    add_connection_options(parser)
+    parser.add_argument(
+        "--yes",
+        "-y",
+        dest="assume_yes",
+        action="store_true",
+        help="run tools whose policy is 'ask' without asking",
+    )
+    parser.add_argument(
+        "--json", dest="json_lines", action="store_true", help="print JSON Lines events instead of text"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    output = make_output(args.json_lines, assume_yes=args.assume_yes)
+    try:
+        settings = settings_from_args(args)
+    except ConfigError as exc:
+        output.failed(str(exc), "config")
+        return EXIT_USAGE
+    for warning in settings.warnings:
+        output.warning(warning)
+    prompt = read_prompt(args.prompt, sys.stdin)
+    if not prompt:
+        output.failed("no prompt: pass PROMPT or pipe it on stdin", "usage")
+        return EXIT_USAGE
+    result = asyncio.run(run_ask(settings, prompt, output, assume_yes=args.assume_yes))
+    return result.exit_code
+
+
+def make_output(json_lines: bool, *, assume_yes: bool = False) -> AskOutput:
+    # Looked up at call time so tests capturing sys.stdout see everything.
+    if json_lines:
+        return JsonLinesOutput(sys.stdout, sys.stderr)
+    return PlainOutput(sys.stdout, sys.stderr, assume_yes=assume_yes)
+
+
+def read_prompt(prompt: str | None, stdin: TextIO) -> str:
+    if prompt is not None and prompt != "-":
+        return prompt.strip()
+    if stdin.isatty():
+        print("Type the prompt, then Ctrl+D:", file=sys.stderr)
+    return stdin.read().strip()
+
+
+@dataclass
+class AskResult:
+    exit_code: int
+    # The conversation as it stands after the turn, partial reply included (for saving).
+    conversation: Conversation
+
+
+async def run_ask(
+    settings: Settings,
+    prompt: str,
+    output: AskOutput,
+    *,
+    assume_yes: bool = False,
+    conversation: Conversation | None = None,
+    on_event: Callable[[Event], None] | None = None,
+) -> AskResult:
+    """settings → client → tools → engine → one turn, shown through `output`.
+
+    Appends the user message to `conversation` (a new one when None) and runs the turn. Never
+    raises for API, configuration or interruption problems: they become the exit code. SIGINT
+    cancels the turn (the engine keeps the partial reply, marked interrupted) and yields 130.
+    `on_event` sees every engine event first, e.g. to checkpoint the session."""
+    from tui_chat.engine.providers import make_client  # the SDK import is slow; keep --help fast
+
+    if conversation is None:
+        conversation = Conversation(system_prompt=settings.system_prompt, model=settings.model)
+    try:
+        client = make_client(settings)
+    except ConfigError as exc:
+        output.failed(str(exc), "config")
+        return AskResult(EXIT_USAGE, conversation)
+    engine = _make_engine(settings, client, output)
+    conversation.add(Message(role="user", content=prompt))
+    turn_start = len(conversation.messages)
+
+    async def confirm(call: ToolCall) -> bool:
+        return assume_yes  # headless: nobody to ask
+
+    async def consume() -> int:
+        failure: ErrorKind | None = None
+        async for event in engine.run_turn(conversation, confirm=confirm):
+            if on_event is not None:
+                on_event(event)
+            output.event(event)
+            if isinstance(event, TurnFailed):
+                failure = event.kind
+            elif isinstance(event, TurnEnded):
+                return exit_code_for(event, failure)
+        return EXIT_API_ERROR  # the engine always ends with TurnEnded; be safe if it did not
+
+    async with client:
+        turn = asyncio.create_task(consume())
+        with _cancel_on_sigint(turn):
+            try:
+                return AskResult(await turn, conversation)
+            except asyncio.CancelledError:
+                output.interrupted(_partial_reply(conversation.messages[turn_start:]))
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # we were cancelled from outside, not by our SIGINT handler
+                return AskResult(EXIT_INTERRUPTED, conversation)
+
+
+def _make_engine(settings: Settings, client: Any, output: AskOutput) -> ChatEngine:
+    from tui_chat.engine.turn import ChatEngine, TurnOptions
+    from tui_chat.tools.setup import build_registry
+
+    registry = None
+    if settings.tools_enabled:
+        setup = build_registry(settings)
+        for problem in setup.problems:
+            output.warning(problem)
+        registry = setup.registry
+    options = TurnOptions(
+        model=settings.model,
+        temperature=settings.temperature,
+        max_tool_rounds=settings.max_tool_rounds,
+        legacy_functions=settings.legacy_functions,
+        use_tools=registry is not None,
+    )
+    return ChatEngine(client, registry, options)
+
+
+def exit_code_for(ended: TurnEnded, failure: ErrorKind | None) -> int:
+    if ended.status == "answered":
+        return EXIT_OK
+    if ended.status == "interrupted":
+        return EXIT_INTERRUPTED
+    if ended.status == "cut_off" or failure in _CUT_OFF_KINDS:
+        return EXIT_CUT_OFF
+    return EXIT_API_ERROR
+
+
+def _partial_reply(turn_messages: list[Message]) -> str:
+    """The text of this turn's latest assistant message: what the user saw before stopping."""
+    replies = [m for m in turn_messages if m.role == "assistant"]
+    return (replies[-1].content or "") if replies else ""
+
+
+@contextlib.contextmanager
+def _cancel_on_sigint(task: asyncio.Task[Any]) -> Iterator[None]:
+    """Ctrl+C cancels just the turn, so the engine can close the stream and keep the partial
+    reply; without this asyncio.run would tear everything down with KeyboardInterrupt."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, task.cancel)
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)

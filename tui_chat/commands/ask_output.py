@@ -1,0 +1,153 @@
+"""How `tui-chat ask` shows a turn: human text (reply on stdout, activity on stderr) or
+JSON Lines (one event per line on stdout; readers ignore types and fields they don't know)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol, TextIO
+
+from tui_chat.engine.events import (
+    Event,
+    ResponseFinished,
+    TextDelta,
+    ToolCallCompleted,
+    ToolResultReady,
+    TurnEnded,
+    TurnFailed,
+)
+
+_NOTE_WIDTH = 160
+
+
+class AskOutput(Protocol):
+    def event(self, event: Event) -> None:
+        """One engine event, as it happens."""
+
+    def warning(self, message: str) -> None:
+        """Something the user should know that does not stop the turn (tool file problems)."""
+
+    def failed(self, message: str, kind: str) -> None:
+        """The turn could not start (configuration, usage); nothing else follows."""
+
+    def interrupted(self, partial: str) -> None:
+        """The user stopped the turn; `partial` is the reply text received so far."""
+
+
+class PlainOutput:
+    """The reply streams to stdout as it arrives; everything else is one line on stderr."""
+
+    def __init__(self, stdout: TextIO, stderr: TextIO, *, assume_yes: bool = False) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+        self.assume_yes = assume_yes
+        self._mid_line = False  # stdout holds text not yet ended by a newline
+
+    def event(self, event: Event) -> None:
+        if isinstance(event, TextDelta):
+            self._write_reply(event.text)
+        elif isinstance(event, ToolCallCompleted):
+            self._note(f"[tool] {event.call.name}({one_line(event.call.arguments)})")
+        elif isinstance(event, ToolResultReady):
+            self._note(self._describe_result(event))
+        elif isinstance(event, TurnFailed):
+            self._note(f"tui-chat: {event.message}")
+        elif isinstance(event, TurnEnded):
+            self._end_reply_line()
+
+    def warning(self, message: str) -> None:
+        self._note(f"tui-chat: warning: {message}")
+
+    def failed(self, message: str, kind: str) -> None:
+        self._note(f"tui-chat: {message}")
+
+    def interrupted(self, partial: str) -> None:
+        self._end_reply_line()
+        self._note("tui-chat: interrupted")
+
+    def _describe_result(self, result: ToolResultReady) -> str:
+        if result.status == "ok":
+            return f"[tool] {result.name} → {one_line(result.content)} ({result.duration:.1f}s)"
+        if result.status == "refused":
+            hint = "" if self.assume_yes else " (tools that ask first only run with --yes)"
+            return f"[tool] {result.name} refused{hint}"
+        return f"[tool] {result.name} failed: {one_line(result.content)}"
+
+    def _write_reply(self, text: str) -> None:
+        if not text:
+            return
+        self.stdout.write(text)
+        self.stdout.flush()
+        self._mid_line = not text.endswith("\n")
+
+    def _end_reply_line(self) -> None:
+        if self._mid_line:
+            self.stdout.write("\n")
+            self.stdout.flush()
+            self._mid_line = False
+
+    def _note(self, line: str) -> None:
+        # On a terminal both streams share the screen: start the note on a fresh line.
+        if self._mid_line and self.stdout.isatty():
+            self._end_reply_line()
+        self.stderr.write(line + "\n")
+        self.stderr.flush()
+
+
+class JsonLinesOutput:
+    """One JSON object per line on stdout, `done` always last. Warnings stay on stderr."""
+
+    def __init__(self, stdout: TextIO, stderr: TextIO) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def event(self, event: Event) -> None:
+        line = json_event(event)
+        if line is not None:
+            self._emit(line)
+
+    def warning(self, message: str) -> None:
+        self.stderr.write(f"tui-chat: warning: {message}\n")
+        self.stderr.flush()
+
+    def failed(self, message: str, kind: str) -> None:
+        self._emit({"type": "error", "message": message, "kind": kind})
+        self._emit({"type": "done", "content": "", "status": "error"})
+
+    def interrupted(self, partial: str) -> None:
+        self._emit({"type": "error", "message": "interrupted", "kind": "interrupted"})
+        self._emit({"type": "done", "content": partial, "status": "interrupted"})
+
+    def _emit(self, obj: dict[str, Any]) -> None:
+        self.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.stdout.flush()
+
+
+def json_event(event: Event) -> dict[str, Any] | None:
+    """The JSON Lines shape of an engine event, or None for events `ask --json` leaves out."""
+    if isinstance(event, TextDelta):
+        return {"type": "text", "delta": event.text}
+    if isinstance(event, ToolCallCompleted):
+        call = event.call
+        return {"type": "tool_call", "id": call.id, "name": call.name, "arguments": call.arguments}
+    if isinstance(event, ToolResultReady):
+        return {
+            "type": "tool_result",
+            "id": event.id,
+            "name": event.name,
+            "ok": event.ok,
+            "content": event.content,
+            "status": event.status,
+            "duration": round(event.duration, 3),
+        }
+    if isinstance(event, ResponseFinished):
+        return {"type": "finish", "reason": event.finish_reason, "usage": event.usage}
+    if isinstance(event, TurnFailed):
+        return {"type": "error", "message": event.message, "kind": event.kind}
+    if isinstance(event, TurnEnded):
+        return {"type": "done", "content": event.content, "status": event.status}
+    return None
+
+
+def one_line(text: str, width: int = _NOTE_WIDTH) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
