@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import Run, run_cli, write_config
-from tests.fakeserver import FakeServer, error_reply, text_reply, tool_calls_reply
+from tests.fakeserver import FakeServer, chunk, error_reply, sse_reply, text_reply, tool_calls_reply
 
 SECRET = "sk-test-secret-key-0123456789"
 
@@ -268,3 +268,30 @@ def test_azure_from_environment(
     assert request.path == "/openai/deployments/chat-dep/chat/completions?api-version=2024-06-01"
     assert request.headers["api-key"] == SECRET
     assert request.json["messages"][0] == {"role": "system", "content": "Azure system prompt."}
+
+
+def test_stalled_stream_times_out_with_exit_1(ask: Asker) -> None:
+    write_config("max_retries = 0\n")
+    ask.server.script(sse_reply([chunk("partial ", role="assistant")], stall_after=1))
+    result = ask("--timeout", "0.3", "hi")
+    assert result.code == 1
+    assert result.out == "partial \n"  # what arrived stays printed
+    assert "stalled" in result.err and "--timeout" in result.err
+
+
+def test_dropped_connection_is_exit_1(ask: Asker) -> None:
+    ask.server.script(sse_reply([chunk("half a repl", role="assistant")], drop_after=1))
+    result = ask("--json", "hi")
+    assert result.code == 1
+    assert result.types() == ["text", "error", "done"]
+    assert result.events()[-1] == {"type": "done", "content": "half a repl", "status": "error"}
+
+
+def test_legacy_functions_mode(ask: Asker) -> None:
+    result = ask("--legacy-functions", "--json", "count the characters in 'hello world'")
+    assert result.code == 0
+    sent = ask.server.chat_requests[0].json
+    assert "functions" in sent and "tools" not in sent
+    (tool_result,) = [e for e in result.events() if e["type"] == "tool_result"]
+    assert tool_result["content"] == "11"
+    assert result.events()[-1]["content"] == "The tool returned: 11"
