@@ -1,0 +1,88 @@
+"""'Theme: change theme' previews each highlighted theme, keeps the chosen one (saved to the
+config file) and restores the previous theme on cancel."""
+
+from __future__ import annotations
+
+import tomllib
+
+from textual.command import CommandPalette
+
+from tests.themes.sample_app import SampleChatApp
+from tui_chat import paths
+from tui_chat.ui.theme_commands import ThemeCommands, ThemePalette, open_theme_picker
+
+
+class PickerApp(SampleChatApp):
+    COMMANDS = SampleChatApp.COMMANDS | {ThemeCommands}
+
+
+async def wait_for_list(pilot, palette: ThemePalette) -> None:  # type: ignore[no-untyped-def]
+    # The palette gathers its options in a worker.
+    for _ in range(50):
+        await pilot.pause()
+        if palette.has_class("-ready"):
+            return
+    raise AssertionError("the theme list never filled")
+
+
+async def test_highlight_previews_and_escape_restores() -> None:
+    app = PickerApp("tui-midnight")
+    saved: list[str] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        palette = open_theme_picker(app, on_chosen=saved.append)
+        await wait_for_list(pilot, palette)
+        assert app.theme == "tui-midnight", "opening the list previews nothing (current theme first)"
+        await pilot.press("down")
+        await pilot.pause()
+        first_preview = app.theme
+        assert first_preview != "tui-midnight"
+        await pilot.press("down")
+        await pilot.pause()
+        assert app.theme not in ("tui-midnight", first_preview)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not CommandPalette.is_open(app)
+        assert app.theme == "tui-midnight"
+    assert saved == []
+
+
+async def test_typing_previews_the_best_match_and_enter_keeps_and_saves_it() -> None:
+    config_file = paths.config_file()
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text('# my settings\nmodel = "gpt-4o"  # the good one\n', encoding="utf-8")
+    app = PickerApp("tui-midnight")
+    async with app.run_test(size=(100, 30)) as pilot:
+        palette = open_theme_picker(app)
+        await wait_for_list(pilot, palette)
+        await pilot.press(*"paper")
+        for _ in range(50):
+            await pilot.pause()
+            if app.theme == "tui-paper":
+                break
+        assert app.theme == "tui-paper"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert not CommandPalette.is_open(app)
+        assert app.theme == "tui-paper"
+    text = config_file.read_text(encoding="utf-8")
+    assert tomllib.loads(text)["theme"] == "tui-paper"
+    assert '# my settings\nmodel = "gpt-4o"  # the good one\n' in text
+
+
+async def test_the_command_palette_offers_theme_change_theme() -> None:
+    app = PickerApp("tui-midnight")
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.action_command_palette()
+        await pilot.pause()
+        await pilot.press(*"change theme")
+        for _ in range(50):
+            await pilot.pause()
+            if app.screen.has_class("-ready"):
+                break
+        await pilot.press("enter")
+        for _ in range(20):
+            await pilot.pause()
+            if isinstance(app.screen, ThemePalette):
+                break
+        assert isinstance(app.screen, ThemePalette)
