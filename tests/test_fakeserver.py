@@ -170,6 +170,22 @@ async def test_demo_bot_time_and_date_are_parallel_calls(fake_server: FakeServer
     assert starts == ["get_current_date", "get_current_time"]
 
 
+async def test_demo_bot_weather_call(fake_server: FakeServer) -> None:
+    chunks = await _demo(
+        fake_server, [{"role": "user", "content": "What's the weather in Oslo?"}], tools=_TOOLS
+    )
+    calls = [tc for c in chunks if c.choices for tc in (c.choices[0].delta.tool_calls or [])]
+    assert calls[0].function.name == "get_current_weather"
+    assert json.loads("".join(tc.function.arguments or "" for tc in calls)) == {"location": "Oslo"}
+
+
+async def test_demo_bot_long_reply_streams_many_small_chunks(fake_server: FakeServer) -> None:
+    chunks = await _demo(fake_server, [{"role": "user", "content": "long 100 at 100000"}])
+    pieces = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    assert len(pieces) >= 100 and all(len(p) <= 4 for p in pieces)
+    assert "".join(pieces) == long_markdown(100)
+
+
 def test_long_markdown_is_deterministic_and_roughly_sized() -> None:
     text = long_markdown(2000)
     assert text == long_markdown(2000)

@@ -70,11 +70,15 @@ async def test_unreachable_server_says_where_it_tried() -> None:
     assert f"127.0.0.1:{port}" in failed.message and "running" in failed.message
 
 
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [(400, "Unrecognized request argument supplied: stream_options"), (422, "stream_options: extra inputs")],
+)
 async def test_stream_options_rejected_retries_once_without_and_remembers(
-    fake_server: FakeServer, api_client: openai.AsyncOpenAI
+    fake_server: FakeServer, api_client: openai.AsyncOpenAI, status: int, message: str
 ) -> None:
     fake_server.script(
-        error_reply(400, "Unrecognized request argument supplied: stream_options"),
+        error_reply(status, message),
         text_reply("first"),
         text_reply("second"),
     )

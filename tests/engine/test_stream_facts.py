@@ -165,14 +165,15 @@ async def test_id_type_and_name_repeated_on_every_chunk(
     assert (call.id, call.name) == ("call_1", "f")
 
 
-async def test_whole_call_in_one_chunk_with_arguments_as_an_object(
-    fake_server: FakeServer, api_client: openai.AsyncOpenAI, tools: Any
+@pytest.mark.parametrize("arguments", ['{"a": 1}', {"a": 1}], ids=["as-text", "as-json-object"])
+async def test_whole_call_in_one_chunk_with_arguments_as_text_or_object(
+    fake_server: FakeServer, api_client: openai.AsyncOpenAI, tools: Any, arguments: Any
 ) -> None:
     events, _ = await tool_turn(
         fake_server,
         api_client,
         tools,
-        [chunk(tool_calls=[tc(0, "call_1", "f", {"a": 1})], finish_reason="tool_calls")],
+        [chunk(tool_calls=[tc(0, "call_1", "f", arguments)], finish_reason="tool_calls")],
     )
     assert results(events) == [("f", "ok", '{"a": 1}')]
     sent_back = fake_server.chat_requests[1].json["messages"][1]["tool_calls"][0]["function"]["arguments"]

@@ -27,7 +27,10 @@ class UsageSupport:
     supported: bool = True
 
 
-def rejects_stream_options(exc: openai.BadRequestError) -> bool:
+def rejects_stream_options(exc: openai.APIStatusError) -> bool:
+    # 400 from Azure ("Unrecognized request argument"), 422 from pydantic-based servers.
+    if exc.status_code not in (400, 422):
+        return False
     text = f"{exc.message} {exc.param or ''}".lower()
     return "stream_options" in text or "include_usage" in text
 
@@ -41,7 +44,7 @@ async def open_stream(
             return await client.chat.completions.create(
                 **params, stream=True, stream_options={"include_usage": True}
             )
-        except openai.BadRequestError as exc:
+        except openai.APIStatusError as exc:
             if not rejects_stream_options(exc):
                 raise
             usage.supported = False

@@ -40,6 +40,7 @@ Confirm = Callable[[ToolCall], Awaitable[bool]]  # True = run it, False = refuse
 ResultStatus = Literal["ok", "error", "refused"]
 
 STOPPED = "stopped"
+CANCELLED_TOOL_RESULT = "The user stopped the turn before this call finished; there is no result."
 _CUT_OFF_REASONS = {
     "length": "it reached the maximum length (finish_reason 'length'); ask for a shorter answer",
     "content_filter": "the provider's content filter stopped it (finish_reason 'content_filter')",
@@ -99,20 +100,22 @@ class ChatEngine:
                     return
 
                 calls = self._usable_calls(assembler.tool_calls)
+                over_limit = bool(calls) and round_number > self.options.max_tool_rounds
+                # The message takes its final shape before ResponseFinished, so a checkpoint then is right.
+                reply.status = "error" if over_limit else "complete"
+                if calls and not over_limit:
+                    reply.tool_calls, pending = calls, list(calls)
                 for call in calls:
                     yield ToolCallCompleted(call)
                 yield ResponseFinished(reply.id, assembler.finish_reason, assembler.usage)
-                reply.status = "complete"
                 if not calls:
                     yield TurnEnded(reply.content or "", "answered")
                     return
-                if round_number > self.options.max_tool_rounds:
-                    reply.status, reply.status_detail = "error", self._too_many_rounds()
+                if over_limit:
+                    reply.status_detail = self._too_many_rounds()
                     yield TurnFailed("too_many_rounds", reply.status_detail)
                     yield TurnEnded(reply.content or "", "cut_off")
                     return
-                reply.tool_calls = calls
-                pending = list(calls)
                 async with contextlib.aclosing(self._run_tools(conversation, pending, confirm)) as events:
                     async for event in events:
                         yield event
@@ -251,5 +254,5 @@ def _mark_stopped(conversation: Conversation, reply: Message | None, pending: li
         reply.status = "interrupted"
         reply.status_detail = STOPPED
     for call in pending:
-        conversation.add(_tool_message(call, "refused", "Cancelled by the user before it ran.", 0.0))
+        conversation.add(_tool_message(call, "refused", CANCELLED_TOOL_RESULT, 0.0))
     pending.clear()
