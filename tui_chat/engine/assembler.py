@@ -36,7 +36,7 @@ def as_plain(value: Any) -> Any:
     """SDK model -> dict (usage arrives as a model); dicts and scalars pass through."""
     dump = getattr(value, "model_dump", None)
     if callable(dump):
-        return dump(warnings=False)
+        return dump(exclude_none=True, warnings=False)
     return value
 
 
