@@ -93,3 +93,14 @@ def test_console_script_is_installed() -> None:
     script = os.path.join(os.path.dirname(sys.executable), "tui-chat")
     out = subprocess.run([script, "config", "path", "config"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str(paths.config_file())
+
+
+def test_connection_options_before_the_subcommand_are_kept() -> None:
+    from tui_chat.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["--model", "before", "--base-url", "http://127.0.0.1:1/v1", "ask", "hi"]
+    )
+    assert args.model == "before"
+    assert args.base_url == "http://127.0.0.1:1/v1"
+    assert build_parser().parse_args(["--model", "a", "ask", "--model", "b", "hi"]).model == "b"

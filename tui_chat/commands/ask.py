@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "prompt", nargs="?", metavar="PROMPT", help="the message; read from stdin when omitted or '-'"
     )
-    add_connection_options(parser)
+    add_connection_options(parser, subcommand=True)
     parser.add_argument(
         "--yes",
         "-y",

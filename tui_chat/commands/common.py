@@ -21,11 +21,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-def add_connection_options(parser: argparse.ArgumentParser) -> None:
+def add_connection_options(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:
     """--model, --base-url, --api-key, --provider, --system, --tools-file, --no-tools, --timeout,
     --legacy-functions. Each defaults to None, meaning "not given": environment, config file
-    and defaults decide (see config.load_settings)."""
+    and defaults decide (see config.load_settings).
+
+    On a subcommand's parser the options default to "absent" instead, so that
+    `tui-chat --model x ask ...` keeps the --model given before the subcommand."""
     group = parser.add_argument_group("connection")
+    if subcommand:
+        group.argument_default = argparse.SUPPRESS
     group.add_argument("--model", "-m", help="model name (Azure: defaults to the deployment)")
     group.add_argument(
         "--base-url", metavar="URL", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1"
