@@ -1,13 +1,246 @@
-"""PLACEHOLDER owned by the store engineer: the session subcommands (list, show, export, ...).
+"""`tui-chat sessions`, `tui-chat export` and `tui-chat import`: saved sessions from the shell.
 
-Replace this module wholesale; cli.py only needs `add_parsers(subparsers)`.
+Exit status: 0 done, 1 not found or failed (unreadable file, invalid import), 2 usage.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+from tui_chat.commands.exit_codes import EXIT_OK
+from tui_chat.store import SearchHit, SessionStore, SessionSummary, StoreError
+from tui_chat.store.export import ImportFailed, import_json, to_json, to_markdown
+
+EXIT_FAILED = 1  # not found, unreadable, invalid
+SHORT_ID = 8
+_BOLD_MATCH = ("\x1b[1;7m", "\x1b[0m")
+_PLAIN_MATCH = ("**", "**")
 
 
 def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
-    """No session commands yet."""
+    listing = sub.add_parser(
+        "sessions",
+        help="list or search saved sessions",
+        description="List saved sessions, most recently used first, or search all their messages.",
+    )
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing.add_argument("--all", action="store_true", help="include archived sessions")
+    listing.add_argument("--search", metavar="QUERY", help="full-text search over titles and messages")
+    listing.add_argument("--limit", type=int, metavar="N", help="show at most N sessions")
+    listing.set_defaults(func=run_sessions)
+
+    export = sub.add_parser(
+        "export",
+        help="export a session as Markdown or JSON",
+        description="Print a saved session as a Markdown transcript or as JSON that `tui-chat import` "
+        "reads back. ID may be a unique prefix.",
+    )
+    export.add_argument("session_id", metavar="ID")
+    export.add_argument("--format", choices=["md", "json"], default="md", help="default: md")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.set_defaults(func=run_export)
+
+    importer = sub.add_parser(
+        "import",
+        help="import a session exported as JSON",
+        description="Add a session from a `tui-chat export --format json` file ('-' reads stdin). "
+        "If its id is already taken it gets a new one; nothing is overwritten.",
+    )
+    importer.add_argument("file", metavar="FILE")
+    importer.set_defaults(func=run_import)
+
+
+def _reporting_store_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Store failures (including an unknown or ambiguous id) become one line and exit 1."""
+
+    @functools.wraps(run)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except StoreError as exc:
+            _error(str(exc))
+            return EXIT_FAILED
+
+    return wrapper
+
+
+def _open_store() -> SessionStore:
+    store = SessionStore.open()
+    if store.warning:
+        print(f"tui-chat: warning: {store.warning}", file=sys.stderr)
+    return store
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+
+@_reporting_store_errors
+def run_sessions(args: argparse.Namespace) -> int:
+    with _open_store() as store:
+        if args.search is not None:
+            hits = store.search(args.search, include_archived=args.all, limit=args.limit or 50)
+            _print_hits(hits, as_json=args.json)
+        else:
+            found = store.list_sessions(include_archived=args.all, limit=args.limit)
+            _print_sessions(found, as_json=args.json)
+    return EXIT_OK
+
+
+def _print_sessions(found: list[SessionSummary], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([_summary_json(s) for s in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        print("No saved sessions yet.")
+        return
+    rows = [
+        (
+            s.id[:SHORT_ID],
+            _when(s.updated),
+            str(s.message_count),
+            s.model or "",
+            (s.title or "(untitled)") + (" [archived]" if s.archived else ""),
+        )
+        for s in found
+    ]
+    _print_table(("ID", "LAST USED", "MSGS", "MODEL", "TITLE"), rows, right_aligned={2})
+
+
+def _print_hits(hits: list[SearchHit], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([_hit_json(h) for h in hits], indent=2, ensure_ascii=False))
+        return
+    if not hits:
+        print("No matches.")
+        return
+    start, end = _BOLD_MATCH if _color_allowed() else _PLAIN_MATCH
+    for hit in hits:
+        print(f"{hit.session_id[:SHORT_ID]}  {hit.title or '(untitled)'}")
+        if hit.message_id is not None:
+            snippet = " ".join(hit.highlighted(start, end).split())
+            print(f"{'':{SHORT_ID}}  {hit.role}: {snippet}")
+
+
+def _summary_json(s: SessionSummary) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "title": s.title,
+        "model": s.model,
+        "provider": s.provider,
+        "message_count": s.message_count,
+        "created": _iso(s.created),
+        "updated": _iso(s.updated),
+        "archived": s.archived,
+    }
+
+
+def _hit_json(hit: SearchHit) -> dict[str, Any]:
+    matches, offset = [], 0
+    for text, is_match in hit.segments():
+        if is_match:
+            matches.append([offset, offset + len(text)])
+        offset += len(text)
+    return {
+        "session_id": hit.session_id,
+        "title": hit.title,
+        "updated": _iso(hit.updated),
+        "archived": hit.archived,
+        "message_id": hit.message_id,
+        "role": hit.role,
+        "snippet": hit.text,
+        "matches": matches,  # [start, end) character offsets into snippet
+    }
+
+
+def _print_table(
+    header: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, right_aligned: set[int]
+) -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [
+            cell.rjust(widths[i]) if i in right_aligned else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        print("  ".join(cells).rstrip())
+
+
+# -- export --------------------------------------------------------------------------------
+
+
+@_reporting_store_errors
+def run_export(args: argparse.Namespace) -> int:
+    with _open_store() as store:
+        conversation = store.load(args.session_id)
+        summary = store.summary(conversation.id)
+    text = to_json(conversation, summary) if args.format == "json" else to_markdown(conversation, summary)
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        _write_private(Path(args.output), text)
+    except OSError as exc:
+        _error(f"cannot write {args.output}: {exc.strerror or exc}")
+        return EXIT_FAILED
+    print(f"Exported {summary.title or 'session'!r} to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_private(path: Path, text: str) -> None:
+    """A transcript is as private as the database it came from: 0600 when we create it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+# -- import --------------------------------------------------------------------------------
+
+
+@_reporting_store_errors
+def run_import(args: argparse.Namespace) -> int:
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        _error(f"cannot read {args.file}: {reason}")
+        return EXIT_FAILED
+    with _open_store() as store:
+        if store.is_temporary:
+            _error("not importing: the session database cannot be used (see the warning above)")
+            return EXIT_FAILED
+        try:
+            result = import_json(store, text)
+        except ImportFailed as exc:
+            _error(f"cannot import {args.file}: {exc}")
+            return EXIT_FAILED
+    title = result.title or "untitled session"
+    print(f"Imported {title!r} ({result.message_count} messages) as session {result.session_id}")
+    if result.replaced_id:
+        print(f"(a session with id {result.replaced_id} already exists, so this one got a new id)")
+    return EXIT_OK
+
+
+# -- shared --------------------------------------------------------------------------------
+
+
+def _error(message: str) -> None:
+    print(f"tui-chat: {message}", file=sys.stderr)
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).astimezone().isoformat(timespec="seconds")
+
+
+def _color_allowed() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ

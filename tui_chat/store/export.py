@@ -1,0 +1,305 @@
+"""Export a saved session as Markdown (for people) or JSON (round-trips), and import JSON.
+
+JSON format, version 1::
+
+    {"format": "tui-chat-session", "version": 1, "exported": <unix time>,
+     "session": {"id", "title", "model", "provider", "system_prompt", "created", "updated",
+                 "archived", "messages": [{"id", "role", "content", "tool_calls": [{"id",
+                 "name", "arguments"}], "tool_call_id", "name", "status", "status_detail",
+                 "model", "usage", "activity": {"status", "duration", "arguments", "error"},
+                 "previous_versions", "created"}]}}
+
+Only "role" is required in a message and only "messages" in a session; everything else has
+a default. A readable `ImportFailed` says what is wrong with a file that does not fit.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, cast, get_args
+
+from tui_chat.engine.conversation import (
+    Conversation,
+    Message,
+    MessageStatus,
+    Role,
+    ToolActivity,
+    ToolCall,
+    ToolStatus,
+    new_id,
+)
+from tui_chat.store.rows import tool_call_dict
+from tui_chat.store.sessions import SessionStore, SessionSummary
+
+FORMAT = "tui-chat-session"
+VERSION = 1
+
+
+class ImportFailed(ValueError):
+    """The file is not a session this version can import; the message says why."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    session_id: str
+    title: str | None
+    message_count: int
+    # The id in the file, when it was already taken and the session got a new one.
+    replaced_id: str | None = None
+
+
+# -- Markdown ------------------------------------------------------------------------------
+
+
+def to_markdown(conversation: Conversation, summary: SessionSummary) -> str:
+    lines = [f"# {summary.title or 'Untitled session'}", ""]
+    lines.append(f"- Model: {conversation.model or 'unknown'}")
+    if summary.provider:
+        lines.append(f"- Provider: {summary.provider}")
+    lines.append(f"- Started: {_local_time(summary.created)}")
+    lines.append(f"- Last used: {_local_time(summary.updated)}")
+    lines.append(f"- Session: {summary.id}")
+    if conversation.system_prompt:
+        lines += ["", "## System prompt", "", *_quoted(conversation.system_prompt)]
+    for message in conversation.messages:
+        lines += ["", *_markdown_message(message)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _markdown_message(message: Message) -> list[str]:
+    if message.role in ("tool", "function"):
+        return _markdown_tool_result(message)
+    out = [f"## {message.role.capitalize()}", ""]
+    if message.content:
+        out.append(message.content)
+    for call in message.tool_calls:
+        out += ["", f"**Tool call** `{call.name}`", "", *_fenced(_pretty_json(call.arguments), "json")]
+    if message.status != "complete":
+        out += ["", f"*({message.status}{': ' + message.status_detail if message.status_detail else ''})*"]
+    for n, older in enumerate(message.previous_versions, start=1):
+        out += ["", f"<details><summary>Earlier version {n}</summary>", "", older, "", "</details>"]
+    return out
+
+
+def _markdown_tool_result(message: Message) -> list[str]:
+    facts: list[str] = []
+    if message.activity is not None:
+        facts.append(message.activity.status)
+        if message.activity.duration is not None:
+            facts.append(f"{message.activity.duration:.1f} s")
+    heading = f"### Tool result: `{message.name or 'tool'}`" + (f" ({', '.join(facts)})" if facts else "")
+    out = [heading, ""]
+    if message.activity is not None and message.activity.error:
+        out += [f"Error: {message.activity.error}", ""]
+    return out + _fenced(message.content or "", "")
+
+
+def _fenced(text: str, language: str) -> list[str]:
+    """A code fence longer than any backtick run inside, so the content cannot close it."""
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * max(3, longest + 1)
+    return [fence + language, text, fence]
+
+
+def _quoted(text: str) -> list[str]:
+    return [f"> {line}" if line else ">" for line in text.splitlines()]
+
+
+def _pretty_json(arguments: str) -> str:
+    try:
+        return json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
+    except ValueError:
+        return arguments  # shown exactly as the model sent it
+
+
+def _local_time(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+def to_json(conversation: Conversation, summary: SessionSummary) -> str:
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported": time.time(),
+        "session": {
+            "id": conversation.id,
+            "title": summary.title,
+            "model": conversation.model,
+            "provider": summary.provider,
+            "system_prompt": conversation.system_prompt,
+            "created": summary.created,
+            "updated": summary.updated,
+            "archived": summary.archived,
+            "messages": [_message_dict(m) for m in conversation.messages],
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _message_dict(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "role": message.role,
+        "content": message.content,
+        "tool_calls": [tool_call_dict(c) for c in message.tool_calls],
+        "tool_call_id": message.tool_call_id,
+        "name": message.name,
+        "status": message.status,
+        "status_detail": message.status_detail,
+        "model": message.model,
+        "usage": message.usage,
+        "activity": asdict(message.activity) if message.activity else None,
+        "previous_versions": list(message.previous_versions),
+        "created": message.created,
+    }
+
+
+@dataclass(frozen=True)
+class ParsedSession:
+    conversation: Conversation
+    provider: str | None
+    created: float | None
+    updated: float | None
+    archived: bool
+
+
+def parse_json(text: str) -> ParsedSession:
+    """Validate an exported session; raises `ImportFailed` naming the first problem."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ImportFailed(f'not a tui-chat session export (expected "format": "{FORMAT}")')
+    version = document.get("version")
+    if type(version) is not int or version != VERSION:
+        raise ImportFailed(f"unsupported export version {version!r} (this tui-chat reads version {VERSION})")
+    session = _field(document, "session", dict, "", required=True)
+    messages = _field(session, "messages", list, "session", required=True)
+    conversation = Conversation(
+        messages=[_parse_message(m, f"session.messages[{i}]") for i, m in enumerate(messages)],
+        system_prompt=_field(session, "system_prompt", str, "session"),
+        model=_field(session, "model", str, "session"),
+        id=_field(session, "id", str, "session") or new_id(),
+        title=_field(session, "title", str, "session"),
+    )
+    return ParsedSession(
+        conversation=conversation,
+        provider=_field(session, "provider", str, "session"),
+        created=_field(session, "created", float, "session"),
+        updated=_field(session, "updated", float, "session"),
+        archived=bool(_field(session, "archived", bool, "session")),
+    )
+
+
+def _parse_message(data: Any, where: str) -> Message:
+    if not isinstance(data, dict):
+        raise ImportFailed(f"{where} must be an object")
+    role = _field(data, "role", str, where, required=True)
+    _one_of(role, get_args(Role), f"{where}.role")
+    status = cast(MessageStatus, _field(data, "status", str, where) or "complete")
+    _one_of(status, get_args(MessageStatus), f"{where}.status")
+    calls = _field(data, "tool_calls", list, where) or []
+    return Message(
+        role=role,
+        content=_field(data, "content", str, where),
+        tool_calls=[_parse_tool_call(c, f"{where}.tool_calls[{i}]") for i, c in enumerate(calls)],
+        tool_call_id=_field(data, "tool_call_id", str, where),
+        name=_field(data, "name", str, where),
+        status=status,
+        status_detail=_field(data, "status_detail", str, where),
+        model=_field(data, "model", str, where),
+        usage=_field(data, "usage", dict, where),
+        activity=_parse_activity(data.get("activity"), f"{where}.activity"),
+        previous_versions=_strings(_field(data, "previous_versions", list, where) or [], where),
+        id=_field(data, "id", str, where) or new_id(),
+        created=_field(data, "created", float, where) or time.time(),
+    )
+
+
+def _parse_tool_call(data: Any, where: str) -> ToolCall:
+    if not isinstance(data, dict):
+        raise ImportFailed(f"{where} must be an object")
+    return ToolCall(
+        id=_field(data, "id", str, where, required=True),
+        name=_field(data, "name", str, where, required=True),
+        arguments=_field(data, "arguments", str, where) or "",
+    )
+
+
+def _parse_activity(data: Any, where: str) -> ToolActivity | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ImportFailed(f"{where} must be an object")
+    status = cast(ToolStatus, _field(data, "status", str, where) or "pending")
+    _one_of(status, get_args(ToolStatus), f"{where}.status")
+    return ToolActivity(
+        status=status,
+        duration=_field(data, "duration", float, where),
+        arguments=_field(data, "arguments", str, where) or "",
+        error=_field(data, "error", str, where),
+    )
+
+
+def _field(data: dict[str, Any], key: str, kind: type, where: str, *, required: bool = False) -> Any:
+    path = f"{where}.{key}" if where else key
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise ImportFailed(f"missing field {path}")
+        return None
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ImportFailed(f"{path} must be {_KIND_NAMES[kind]}, not {type(value).__name__}")
+    return value
+
+
+_KIND_NAMES = {str: "a string", float: "a number", bool: "true or false", list: "a list", dict: "an object"}
+
+
+def _one_of(value: str, allowed: tuple[str, ...], path: str) -> None:
+    if value not in allowed:
+        raise ImportFailed(f"{path} is {value!r}; expected one of {', '.join(allowed)}")
+
+
+def _strings(values: list[Any], where: str) -> list[str]:
+    if not all(isinstance(v, str) for v in values):
+        raise ImportFailed(f"{where}.previous_versions must be a list of strings")
+    return values
+
+
+def import_json(store: SessionStore, text: str) -> ImportResult:
+    """Validate and save an exported session. If its id is taken, it gets a new one (the
+    existing session is never overwritten)."""
+    parsed = parse_json(text)
+    conversation = parsed.conversation
+    replaced = None
+    if store.exists(conversation.id):
+        replaced, conversation.id = conversation.id, new_id()
+    _unique_message_ids(conversation)
+    store.save_conversation(
+        conversation, provider=parsed.provider, created=parsed.created, updated=parsed.updated
+    )
+    if parsed.archived:
+        store.set_archived(conversation.id, True)
+    summary = store.summary(conversation.id)
+    return ImportResult(conversation.id, summary.title, summary.message_count, replaced)
+
+
+def _unique_message_ids(conversation: Conversation) -> None:
+    seen: set[str] = set()
+    for message in conversation.messages:
+        if message.id in seen:
+            message.id = new_id()
+        seen.add(message.id)

@@ -1,0 +1,149 @@
+"""The database layout and its forward migrations, tracked with `PRAGMA user_version`.
+
+`MIGRATIONS[n]` takes a database from version n to n + 1. A released step is never edited:
+changes go into a new step appended at the end.
+
+- Version 1: the sessions and messages tables.
+- Version 2: full-text search (FTS5) over message content and session titles, kept in sync
+  by triggers and back-filled from existing rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+_VERSION_1 = (
+    """
+    CREATE TABLE sessions (
+        seq INTEGER PRIMARY KEY,  -- stable integer key the FTS index points at
+        id TEXT NOT NULL UNIQUE,
+        title TEXT,
+        created REAL NOT NULL,
+        updated REAL NOT NULL,  -- last use; the session list is sorted by it
+        model TEXT,
+        provider TEXT,
+        system_prompt TEXT,
+        archived INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+    """
+    CREATE TABLE messages (
+        seq INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        -- Not unique: two instances appending to one session both keep their messages.
+        position INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT,
+        tool_calls TEXT,  -- JSON list of {id, name, arguments}
+        tool_call_id TEXT,
+        name TEXT,
+        model TEXT,
+        usage TEXT,  -- JSON object
+        status TEXT NOT NULL DEFAULT 'complete',
+        status_detail TEXT,
+        activity TEXT,  -- JSON {status, duration, arguments, error}
+        previous_versions TEXT,  -- JSON list of strings
+        created REAL NOT NULL,
+        UNIQUE (session_id, id)
+    )
+    """,
+    "CREATE INDEX messages_in_order ON messages (session_id, position, seq)",
+    "CREATE INDEX sessions_by_use ON sessions (archived, updated)",
+)
+
+_VERSION_2 = (
+    """
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        content, content='messages', content_rowid='seq', tokenize='unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE VIRTUAL TABLE sessions_fts USING fts5(
+        title, content='sessions', content_rowid='seq', tokenize='unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+    END
+    """,
+    """
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+    END
+    """,
+    # Checkpoints rewrite a streaming reply often; re-index only when the text really changed.
+    """
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages
+    WHEN old.content IS NOT new.content BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+        INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+    END
+    """,
+    """
+    CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions BEGIN
+        INSERT INTO sessions_fts (rowid, title) VALUES (new.seq, new.title);
+    END
+    """,
+    """
+    CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions BEGIN
+        INSERT INTO sessions_fts (sessions_fts, rowid, title) VALUES ('delete', old.seq, old.title);
+    END
+    """,
+    """
+    CREATE TRIGGER sessions_fts_update AFTER UPDATE OF title ON sessions
+    WHEN old.title IS NOT new.title BEGIN
+        INSERT INTO sessions_fts (sessions_fts, rowid, title) VALUES ('delete', old.seq, old.title);
+        INSERT INTO sessions_fts (rowid, title) VALUES (new.seq, new.title);
+    END
+    """,
+    "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",
+    "INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild')",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_VERSION_1, _VERSION_2)
+LATEST_VERSION = len(MIGRATIONS)
+
+
+class NewerSchema(Exception):
+    """The database was written by a newer tui-chat; this version must not touch it."""
+
+    def __init__(self, found: int) -> None:
+        super().__init__(
+            f"it was written by a newer tui-chat (schema version {found}; "
+            f"this version understands up to {LATEST_VERSION})"
+        )
+        self.found = found
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database up to `LATEST_VERSION`; returns the version it started at.
+
+    The connection must be in autocommit mode (isolation_level=None). The version is re-read
+    inside the write transaction, so two instances starting at once migrate only once.
+    """
+    found = schema_version(conn)
+    if found > LATEST_VERSION:
+        raise NewerSchema(found)
+    if found == LATEST_VERSION:
+        return found
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        start = schema_version(conn)
+        if start > LATEST_VERSION:
+            raise NewerSchema(start)
+        for steps in MIGRATIONS[start:]:
+            for statement in steps:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {LATEST_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return start

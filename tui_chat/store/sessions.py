@@ -1,0 +1,312 @@
+"""`SessionStore`: saved conversations in one SQLite file (see `tui_chat.store` for the API).
+
+All methods block on disk and are safe to call from any thread (one lock guards the
+connection). From an event loop, call them in a worker thread (`asyncio.to_thread`, or a
+Textual `run_worker(..., thread=True)`). Streaming writes go through `SessionRecorder`,
+which never blocks.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui_chat import paths
+from tui_chat.engine.conversation import Conversation
+from tui_chat.store import writes
+from tui_chat.store.database import OpenedDatabase, connect, open_database, remove_temporary
+from tui_chat.store.errors import AmbiguousSessionId, SessionNotFound, StoreError
+from tui_chat.store.rows import SessionRow, derived_title, message_from_row, message_row
+from tui_chat.store.search import ELLIPSIS, MATCH_END, MATCH_START, SearchHit, fts_query
+from tui_chat.store.writer import BackgroundWriter
+
+SNIPPET_TOKENS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    id: str
+    title: str | None
+    model: str | None
+    provider: str | None
+    created: float
+    updated: float  # last use
+    archived: bool
+    message_count: int  # user and assistant messages: what a reader counts as the chat
+
+
+_SUMMARY_SELECT = """
+SELECT s.id, s.title, s.model, s.provider, s.created, s.updated, s.archived,
+       (SELECT count(*) FROM messages m
+        WHERE m.session_id = s.id AND m.role IN ('user', 'assistant')) AS message_count
+FROM sessions s
+"""
+
+_SEARCH = """
+WITH hits AS (
+    SELECT s.id AS session_id, s.title, s.updated, s.archived,
+           NULL AS message_id, NULL AS role, NULL AS position,
+           highlight(sessions_fts, 0, :start, :end) AS snippet,
+           0 AS kind, sessions_fts.rank AS score
+    FROM sessions_fts JOIN sessions s ON s.seq = sessions_fts.rowid
+    WHERE sessions_fts MATCH :query
+    UNION ALL
+    SELECT s.id, s.title, s.updated, s.archived, m.id, m.role, m.position,
+           snippet(messages_fts, 0, :start, :end, :ellipsis, :tokens),
+           1, messages_fts.rank
+    FROM messages_fts
+    JOIN messages m ON m.seq = messages_fts.rowid
+    JOIN sessions s ON s.id = m.session_id
+    WHERE messages_fts MATCH :query
+),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY session_id ORDER BY kind, score, position) AS nth
+    FROM hits WHERE :archived OR archived = 0
+)
+SELECT * FROM ranked WHERE :per_session IS NULL OR nth <= :per_session
+ORDER BY kind, score, updated DESC
+LIMIT :limit
+"""
+
+
+class SessionStore:
+    def __init__(self, opened: OpenedDatabase, *, now: Callable[[], float] = time.time) -> None:
+        """Use `SessionStore.open()`."""
+        self._opened = opened
+        self.path: Path = opened.path
+        # For the caller to show once (damaged file moved aside, or nothing will be saved).
+        self.warning: str | None = opened.warning
+        self.now = now  # wall clock for created/updated; injectable for tests
+        self._conn = connect(opened.path)
+        self._lock = threading.RLock()
+        self._writer: BackgroundWriter | None = None
+
+    @classmethod
+    def open(cls, path: Path | None = None, *, now: Callable[[], float] = time.time) -> SessionStore:
+        """Open (creating if needed) the store at `path`, default `paths.database_file()`.
+
+        Never fails because of a bad file: see `warning`."""
+        try:
+            if path is None:
+                paths.ensure_private_dir(paths.data_dir())
+                path = paths.database_file()
+            return cls(open_database(path), now=now)
+        except (OSError, sqlite3.Error) as exc:  # not even a temporary store could be made
+            raise StoreError(f"cannot open any session database: {exc}") from exc
+
+    @property
+    def is_temporary(self) -> bool:
+        """True when the real file could not be used and nothing outlives this run."""
+        return self._opened.temporary_dir is not None
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Commit whatever recorders still have queued, then close."""
+        with self._lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            self._conn.close()
+        remove_temporary(self._opened)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def resolve_id(self, session_id: str) -> str:
+        """The full id for an id or a unique prefix of one (like git)."""
+        with self._db() as conn:
+            if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+                return session_id
+            rows = conn.execute(
+                "SELECT id FROM sessions WHERE substr(id, 1, length(:p)) = :p ORDER BY updated DESC LIMIT 6",
+                {"p": session_id},
+            ).fetchall()
+        if not session_id or not rows:
+            raise SessionNotFound(f"no saved session matches {session_id!r}")
+        if len(rows) > 1:
+            some = ", ".join(r["id"][:12] for r in rows[:5])
+            raise AmbiguousSessionId(f"{session_id!r} matches several sessions ({some}); type more of the id")
+        return str(rows[0]["id"])
+
+    def exists(self, session_id: str) -> bool:
+        with self._db() as conn:
+            return conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
+
+    def load(self, session_id: str) -> Conversation:
+        """The whole conversation. A reply saved mid-stream comes back as "interrupted"."""
+        full_id = self.resolve_id(session_id)
+        with self._db() as conn:
+            session = conn.execute("SELECT * FROM sessions WHERE id = ?", (full_id,)).fetchone()
+            if session is None:  # deleted between the two statements
+                raise SessionNotFound(f"no saved session matches {session_id!r}")
+            rows = conn.execute(
+                "SELECT * FROM messages WHERE session_id = ? ORDER BY position, seq", (full_id,)
+            ).fetchall()
+        return Conversation(
+            messages=[message_from_row(r) for r in rows],
+            system_prompt=session["system_prompt"],
+            model=session["model"],
+            id=full_id,
+            title=session["title"],
+        )
+
+    def summary(self, session_id: str) -> SessionSummary:
+        full_id = self.resolve_id(session_id)
+        with self._db() as conn:
+            row = conn.execute(_SUMMARY_SELECT + " WHERE s.id = ?", (full_id,)).fetchone()
+        if row is None:
+            raise SessionNotFound(f"no saved session matches {session_id!r}")
+        return _summary(row)
+
+    def list_sessions(
+        self, *, include_archived: bool = False, limit: int | None = None
+    ) -> list[SessionSummary]:
+        """Most recently used first."""
+        with self._db() as conn:
+            rows = conn.execute(
+                _SUMMARY_SELECT + " WHERE ? OR s.archived = 0 ORDER BY s.updated DESC, s.seq DESC LIMIT ?",
+                (include_archived, -1 if limit is None else limit),
+            ).fetchall()
+        return [_summary(r) for r in rows]
+
+    def most_recent_id(self) -> str | None:
+        """The session `--continue` reopens: the last used one that is not archived."""
+        found = self.list_sessions(limit=1)
+        return found[0].id if found else None
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int = 50,
+        include_archived: bool = False,
+        per_session: int | None = 1,
+    ) -> list[SearchHit]:
+        """Sessions whose title or messages contain every word of `text` (the last word may be
+        unfinished). Title matches come first, then message matches by relevance. With
+        `per_session=1` each session appears once, with its best match; None for every match."""
+        query = fts_query(text)
+        if query is None:
+            return []
+        params = {
+            "query": query,
+            "start": MATCH_START,
+            "end": MATCH_END,
+            "ellipsis": ELLIPSIS,
+            "tokens": SNIPPET_TOKENS,
+            "archived": include_archived,
+            "per_session": per_session,
+            "limit": limit,
+        }
+        with self._db() as conn:
+            rows = conn.execute(_SEARCH, params).fetchall()
+        return [
+            SearchHit(
+                session_id=r["session_id"],
+                title=r["title"],
+                updated=r["updated"],
+                archived=bool(r["archived"]),
+                message_id=r["message_id"],
+                role=r["role"],
+                position=r["position"],
+                snippet=r["snippet"] or "",
+            )
+            for r in rows
+        ]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def save_conversation(
+        self,
+        conversation: Conversation,
+        *,
+        provider: str | None = None,
+        created: float | None = None,
+        updated: float | None = None,
+    ) -> None:
+        """Write the whole conversation: session row, every message, and remove stored
+        messages that are no longer in it. `conversation.title`, when set, replaces the
+        stored title; when None, a title is derived from the first user message."""
+        now = self.now()
+        first = min((m.created for m in conversation.messages), default=now)
+        explicit = conversation.title is not None
+        session = SessionRow(
+            id=conversation.id,
+            title=conversation.title if explicit else derived_title(conversation),
+            title_is_explicit=explicit,
+            created=created if created is not None else first,
+            updated=updated if updated is not None else now,
+            model=conversation.model,
+            provider=provider,
+            system_prompt=conversation.system_prompt,
+        )
+        rows = [message_row(conversation.id, i, m) for i, m in enumerate(conversation.messages)]
+        with self._db() as conn, writes.write_transaction(conn):
+            writes.upsert_session(conn, session)
+            writes.delete_messages_except(conn, conversation.id, [r.id for r in rows])
+            writes.upsert_messages(conn, rows)
+
+    def rename(self, session_id: str, title: str) -> None:
+        title = " ".join(title.split())
+        if not title:
+            raise ValueError("a session title cannot be empty")
+        self._update(session_id, "UPDATE sessions SET title = ? WHERE id = ?", (title,))
+
+    def set_archived(self, session_id: str, archived: bool = True) -> None:
+        self._update(session_id, "UPDATE sessions SET archived = ? WHERE id = ?", (int(archived),))
+
+    def delete(self, session_id: str) -> None:
+        """Delete the session and its messages. Close any recorder writing to it first, or
+        its next checkpoint recreates the session."""
+        full_id = self.resolve_id(session_id)
+        with self._db() as conn, writes.write_transaction(conn):
+            conn.execute("DELETE FROM messages WHERE session_id = ?", (full_id,))
+            conn.execute("DELETE FROM sessions WHERE id = ?", (full_id,))
+
+    # -- for SessionRecorder ---------------------------------------------------------------
+
+    def writer(self) -> BackgroundWriter:
+        """The store's one background writer thread (started on first use)."""
+        with self._lock:
+            if self._writer is None:
+                self._writer = BackgroundWriter(lambda: connect(self.path))
+            return self._writer
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _update(self, session_id: str, sql: str, params: tuple[object, ...]) -> None:
+        full_id = self.resolve_id(session_id)
+        with self._db() as conn, writes.write_transaction(conn):
+            if conn.execute(sql, (*params, full_id)).rowcount == 0:
+                raise SessionNotFound(f"no saved session matches {session_id!r}")
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock, with SQLite errors turned into `StoreError`."""
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise StoreError(f"session database {self.path}: {exc}") from exc
+
+
+def _summary(row: sqlite3.Row) -> SessionSummary:
+    return SessionSummary(
+        id=row["id"],
+        title=row["title"],
+        model=row["model"],
+        provider=row["provider"],
+        created=row["created"],
+        updated=row["updated"],
+        archived=bool(row["archived"]),
+        message_count=row["message_count"],
+    )

@@ -1,0 +1,162 @@
+"""A background thread that owns one connection and commits snapshots in batches.
+
+`submit()` only stores the snapshot in a dict and wakes the thread, so it is safe to call from
+an event loop for every token. Snapshots of the same message coalesce: while the thread is
+busy committing one batch, newer snapshots replace older ones, and only the latest is written.
+Each `submit()` returns a `Future` that resolves once that data (or a newer version of it) is
+committed, or fails with `StoreError` if the write failed; failed writes are retried.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from tui_chat.store.errors import StoreError
+from tui_chat.store.rows import MessageRow, SessionRow
+from tui_chat.store.writes import delete_messages_except, upsert_messages, upsert_session, write_transaction
+
+RETRY_SECONDS = 1.0
+
+
+@dataclass
+class _Batch:
+    sessions: dict[str, SessionRow] = field(default_factory=dict)
+    # Keyed by (session id, message id): the latest snapshot of a message wins.
+    messages: dict[tuple[str, str], MessageRow] = field(default_factory=dict)
+    prunes: dict[str, frozenset[str]] = field(default_factory=dict)
+    waiters: list[Future[None]] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        return not (self.sessions or self.messages or self.prunes or self.waiters)
+
+    def merge_older(self, older: _Batch) -> None:
+        """Put a failed batch back underneath whatever arrived since."""
+        for sid, row in older.sessions.items():
+            self.sessions.setdefault(sid, row)
+        for key, msg in older.messages.items():
+            pruned = self.prunes.get(key[0])
+            if key not in self.messages and (pruned is None or key[1] in pruned):
+                self.messages[key] = msg
+        for sid, keep in older.prunes.items():
+            self.prunes.setdefault(sid, keep)
+
+
+class BackgroundWriter:
+    def __init__(self, connect: Callable[[], sqlite3.Connection], *, name: str = "tui-chat-store-writer"):
+        self._connect = connect
+        self._pending = _Batch()
+        self._wake = threading.Condition()
+        self._closing = False
+        self.error: str | None = None  # the last write failure, for the UI to show
+        self.commits = 0  # batches written so far
+        # Daemon: a wedged disk must not keep the app from exiting; close() drains normally.
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(
+        self,
+        session: SessionRow,
+        messages: Iterable[MessageRow] = (),
+        *,
+        keep_only: frozenset[str] | None = None,
+    ) -> Future[None]:
+        """Queue a session row and message snapshots. `keep_only` also deletes the session's
+        other messages (for edited history)."""
+        done: Future[None] = Future()
+        with self._wake:
+            if self._closing:
+                done.set_exception(StoreError(self.error or "the session store is closed"))
+                return done
+            batch = self._pending
+            batch.sessions[session.id] = session
+            if keep_only is not None:
+                batch.prunes[session.id] = keep_only
+                for key in [k for k in batch.messages if k[0] == session.id and k[1] not in keep_only]:
+                    del batch.messages[key]  # removed from the conversation: do not resurrect
+            for row in messages:
+                batch.messages[(row.session_id, row.id)] = row
+            batch.waiters.append(done)
+            self._wake.notify()
+        return done
+
+    def barrier(self) -> Future[None]:
+        """Resolves once everything submitted so far is committed."""
+        done: Future[None] = Future()
+        with self._wake:
+            if self._closing:
+                done.set_exception(StoreError(self.error or "the session store is closed"))
+                return done
+            self._pending.waiters.append(done)
+            self._wake.notify()
+        return done
+
+    def close(self, timeout: float | None = None) -> None:
+        """Commit what is queued, then stop the thread."""
+        with self._wake:
+            self._closing = True
+            self._wake.notify()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            conn = self._connect()
+        except sqlite3.Error as exc:
+            self._stop(f"could not open the session database: {exc}")
+            return
+        try:
+            while (batch := self._next_batch()) is not None:
+                self._commit(conn, batch)
+        except BaseException as exc:  # a bug: say so, and never leave a caller waiting forever
+            self._stop(f"the session writer stopped: {exc!r}")
+            raise
+        finally:
+            conn.close()
+
+    def _next_batch(self) -> _Batch | None:
+        with self._wake:
+            while self._pending.empty() and not self._closing:
+                self._wake.wait()
+            if self._pending.empty():
+                return None
+            batch, self._pending = self._pending, _Batch()
+            return batch
+
+    def _commit(self, conn: sqlite3.Connection, batch: _Batch) -> None:
+        try:
+            with write_transaction(conn):
+                for session in batch.sessions.values():
+                    upsert_session(conn, session)
+                for session_id, keep in batch.prunes.items():
+                    delete_messages_except(conn, session_id, keep)
+                upsert_messages(conn, batch.messages.values())
+        except BaseException as exc:
+            if not isinstance(exc, sqlite3.Error):
+                for waiter in batch.waiters:
+                    waiter.set_exception(StoreError(f"the session writer stopped: {exc!r}"))
+                raise
+            self.error = f"could not save the conversation: {exc}"
+            for waiter in batch.waiters:
+                waiter.set_exception(StoreError(self.error))
+            with self._wake:
+                if self._closing:
+                    return  # give up rather than hang the app's exit
+                batch.waiters = []
+                self._pending.merge_older(batch)
+                self._wake.wait(RETRY_SECONDS)  # a locked or full disk may recover
+            return
+        self.error = None
+        self.commits += 1
+        for waiter in batch.waiters:
+            waiter.set_result(None)
+
+    def _stop(self, error: str) -> None:
+        with self._wake:
+            self.error = error
+            self._closing = True
+            waiters, self._pending = self._pending.waiters, _Batch()
+        for waiter in waiters:
+            waiter.set_exception(StoreError(error))

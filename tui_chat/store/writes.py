@@ -1,0 +1,76 @@
+"""The write statements, shared by the store's own calls and the recorder's writer thread.
+
+Every batch is one `BEGIN IMMEDIATE` transaction: a concurrent instance waits (busy timeout)
+rather than failing, and a crash leaves either all of a batch or none of it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from tui_chat.store.rows import MESSAGE_COLUMNS, MessageRow, SessionRow
+
+_UPSERT_SESSION = """
+INSERT INTO sessions (id, title, created, updated, model, provider, system_prompt, archived)
+VALUES (:id, :title, :created, :updated, :model, :provider, :system_prompt, coalesce(:archived, 0))
+ON CONFLICT (id) DO UPDATE SET
+    title = CASE WHEN :explicit THEN coalesce(excluded.title, title) ELSE coalesce(title, excluded.title) END,
+    updated = max(updated, excluded.updated),
+    model = excluded.model,
+    provider = coalesce(excluded.provider, provider),
+    system_prompt = excluded.system_prompt,
+    archived = coalesce(:archived, archived)
+"""
+
+_UPSERT_MESSAGE = (
+    f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in MESSAGE_COLUMNS)}) "
+    "ON CONFLICT (session_id, id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in MESSAGE_COLUMNS if c not in ("session_id", "id"))
+)
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # SQLite may already have rolled back (e.g. disk full)
+            conn.execute("ROLLBACK")
+        raise
+
+
+def upsert_session(conn: sqlite3.Connection, row: SessionRow) -> None:
+    conn.execute(
+        _UPSERT_SESSION,
+        {
+            "id": row.id,
+            "title": row.title,
+            "explicit": row.title_is_explicit,
+            "created": row.created,
+            "updated": row.updated,
+            "model": row.model,
+            "provider": row.provider,
+            "system_prompt": row.system_prompt,
+            "archived": None if row.archived is None else int(row.archived),
+        },
+    )
+
+
+def upsert_messages(conn: sqlite3.Connection, rows: Iterable[MessageRow]) -> None:
+    conn.executemany(_UPSERT_MESSAGE, (row.values() for row in rows))
+
+
+def delete_messages_except(conn: sqlite3.Connection, session_id: str, keep: Iterable[str]) -> None:
+    """Remove the session's messages that are no longer in the conversation (edited history)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep_ids (id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.keep_ids")
+    conn.executemany("INSERT OR IGNORE INTO temp.keep_ids VALUES (?)", ((i,) for i in keep))
+    conn.execute(
+        "DELETE FROM messages WHERE session_id = ? AND id NOT IN (SELECT id FROM temp.keep_ids)",
+        (session_id,),
+    )
