@@ -173,3 +173,20 @@ def test_theme_argument() -> None:
     add_theme_argument(parser)
     assert parser.parse_args([]).theme is None
     assert parser.parse_args(["--theme", "tui-paper"]).theme == "tui-paper"
+
+
+def test_the_checker_lists_themes_and_reports_problems(capsys: pytest.CaptureFixture[str]) -> None:
+    from tui_chat.ui.themes import main
+
+    assert main([]) == 0
+    listing = capsys.readouterr().out
+    assert "tui-high-contrast" in listing and "bundled" in listing
+    bad = write_user_theme("bad.toml", 'name = "x"\nprimary = "#zzz"\n')
+    assert main([]) == 1
+    assert "bad.toml: line 2: 'primary': not a colour" in capsys.readouterr().out
+    good = write_user_theme("good.toml", GOOD)
+    assert main([str(good), str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert f"{good}: ok: mine (light)" in out and "line 2" in out
+    assert main(["--variables"]) == 0
+    assert "user-message-background  (app)" in capsys.readouterr().out

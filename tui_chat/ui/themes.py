@@ -471,3 +471,51 @@ def choose_theme(
             f"config: theme {configured!r} not found{_did_you_mean(configured, names)}; using {fallback!r}"
         ]
     return configured, []
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking theme files from the command line: python -m tui_chat.ui.themes [FILE ...]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """List the themes (bundled and yours) and report broken files; with FILE arguments, check
+    just those files. Exit status 1 when there is a problem."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tui_chat.ui.themes",
+        description="Check theme files and list the themes tui-chat can use.",
+    )
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="theme files to check")
+    parser.add_argument("--variables", action="store_true", help="list every variable a theme may set")
+    args = parser.parse_args(argv)
+    if args.variables:
+        for name in sorted(APP_VARIABLE_DEFAULTS):
+            print(f"{name}  (app)")
+        for name in sorted(TEXTUAL_VARIABLES):
+            print(f"{name}  (Textual)")
+        return 0
+    if args.files:
+        status = 0
+        for path in args.files:
+            try:
+                theme = parse_theme(path.read_text(encoding="utf-8"), str(path))
+            except (OSError, UnicodeDecodeError) as exc:
+                print(f"{path}: cannot read the file: {exc}")
+                status = 1
+            except ThemeFileError as exc:
+                print(exc)
+                status = 1
+            else:
+                print(f"{path}: ok: {theme.name} ({'dark' if theme.dark else 'light'})")
+        return status
+    loaded, problems = load_themes_with_sources()
+    for theme, source in sorted(loaded, key=lambda item: item[0].name):
+        kind = "dark" if theme.dark else "light"
+        print(f"{theme.name:28} {kind:5}  {source.origin:7}  {source.location}")
+    print(f"(your themes folder: {_shown(paths.user_themes_dir())})")
+    for problem in problems:
+        print(f"problem: {problem}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
