@@ -158,3 +158,19 @@ async def test_a_remapped_key_triggers_the_action() -> None:
         await pilot.press("ctrl+l")
         await pilot.pause()
     assert app.ran == ["new_chat", "clear"]
+
+
+async def test_apply_keys_in_init_sets_the_keymap() -> None:
+    from tui_chat.ui.keymap import apply_keys
+
+    class Configured(KeyApp):
+        def __init__(self) -> None:
+            super().__init__()
+            self.problems = apply_keys(self, {"new_chat": "f7", "nope": "f8"}, binding_scopes(KeyApp))
+
+    app = Configured()
+    assert len(app.problems) == 1 and "nope" in app.problems[0]
+    async with app.run_test() as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+    assert app.ran == ["new_chat"]

@@ -190,3 +190,20 @@ def test_the_checker_lists_themes_and_reports_problems(capsys: pytest.CaptureFix
     assert f"{good}: ok: mine (light)" in out and "line 2" in out
     assert main(["--variables"]) == 0
     assert "user-message-background  (app)" in capsys.readouterr().out
+
+
+async def test_setup_themes_registers_and_chooses() -> None:
+    from tui_chat.ui.themes import setup_themes
+
+    write_user_theme("mine.toml", GOOD)
+    app = App[None]()
+    assert setup_themes(app) == []
+    assert app.theme == DEFAULT_THEME
+    assert setup_themes(App[None](), configured="gone") == [
+        "config: theme 'gone' not found; using 'tui-midnight'"
+    ]
+    chosen = App[None]()
+    setup_themes(chosen, requested="mine", configured="tui-paper")
+    assert chosen.theme == "mine"
+    with pytest.raises(UnknownThemeError):
+        setup_themes(App[None](), requested="nope")

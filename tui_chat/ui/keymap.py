@@ -11,11 +11,11 @@ already uses in the same scope (the bindings that are active together: the app's
 prompt's, the chat log's). A conflict is only reported when the keymap creates it; bindings
 that share a key by design (Escape: stop / cancel edit / focus log) are left alone.
 
-Integration (the app, at start):
+Integration (the app, in __init__):
 
-    keymap, problems = resolve_keymap(settings.keys, {"app": APP_BINDINGS, "prompt": ..., ...})
-    self.set_keymap(keymap)
-    for problem in problems: self.notify(problem, severity="warning")
+    self.problems += apply_keys(
+        self, self.settings.keys, {"app": APP_BINDINGS, "prompt": PROMPT_BINDINGS, "log": LOG_BINDINGS}
+    )
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from textual._keyboard_protocol import FUNCTIONAL_KEYS
+from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.keys import KEY_ALIASES, KEY_NAME_REPLACEMENTS, KEY_TO_UNICODE_NAME, Keys, _character_to_key
@@ -220,6 +222,16 @@ def _drop_conflicts(
             )
             dropped.add(loser)
     return dropped
+
+
+def apply_keys(
+    app: App[Any], keys: Mapping[str, str], bindings: Mapping[str, Iterable[BindingType]]
+) -> list[str]:
+    """Check the [keys] table (see resolve_keymap), give the app the good part with
+    `App.set_keymap`, and return the problems to show. Safe to call in `App.__init__`."""
+    keymap, problems = resolve_keymap(keys, bindings)
+    app.set_keymap(keymap)
+    return problems
 
 
 def binding_scopes(*nodes: type[DOMNode]) -> dict[str, list[Binding]]:

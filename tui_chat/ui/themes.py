@@ -30,6 +30,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Protocol
 
+from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import BUILTIN_THEMES, Theme
@@ -471,6 +472,23 @@ def choose_theme(
             f"config: theme {configured!r} not found{_did_you_mean(configured, names)}; using {fallback!r}"
         ]
     return configured, []
+
+
+def setup_themes(
+    app: App[Any],
+    *,
+    requested: str | None = None,
+    configured: str | None = None,
+    user_dir: Path | None = None,
+) -> list[str]:
+    """Everything the app does about themes at start: register the bundled and user themes,
+    then set `app.theme` to `requested` (--theme) or `configured` (the config file) or the
+    default. Raises UnknownThemeError for an unknown `requested`; returns the problems to show
+    (broken theme files, a configured theme that is gone)."""
+    problems = register_themes(app, user_dir)
+    name, more = choose_theme(app.available_themes, requested=requested, configured=configured)
+    app.theme = name
+    return problems + more
 
 
 # ---------------------------------------------------------------------------------------------
