@@ -189,7 +189,7 @@ def run_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         _error(f"cannot write {args.output}: {exc.strerror or exc}")
         return EXIT_FAILED
-    print(f"Exported {summary.title or 'session'!r} to {args.output}", file=sys.stderr)
+    print(f'Exported "{summary.title or summary.id}" to {args.output}', file=sys.stderr)
     return EXIT_OK
 
 
@@ -221,7 +221,7 @@ def run_import(args: argparse.Namespace) -> int:
             _error(f"cannot import {args.file}: {exc}")
             return EXIT_FAILED
     title = result.title or "untitled session"
-    print(f"Imported {title!r} ({result.message_count} messages) as session {result.session_id}")
+    print(f'Imported "{title}" ({result.message_count} messages) as session {result.session_id}')
     if result.replaced_id:
         print(f"(a session with id {result.replaced_id} already exists, so this one got a new id)")
     return EXIT_OK

@@ -8,6 +8,7 @@ which never blocks.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -47,30 +48,49 @@ SELECT s.id, s.title, s.model, s.provider, s.created, s.updated, s.archived,
 FROM sessions s
 """
 
-_SEARCH = """
+# Search runs in two steps so snippets are made only for the hits shown: ranking every match
+# of a one-letter prefix is cheap, making a snippet for each of them is not.
+_RANK_HITS = """
 WITH hits AS (
-    SELECT s.id AS session_id, s.title, s.updated, s.archived,
-           NULL AS message_id, NULL AS role, NULL AS position,
-           highlight(sessions_fts, 0, :start, :end) AS snippet,
-           0 AS kind, sessions_fts.rank AS score
+    SELECT s.seq AS session_seq, 0 AS kind, sessions_fts.rowid AS hit, sessions_fts.rank AS score,
+           0 AS position
     FROM sessions_fts JOIN sessions s ON s.seq = sessions_fts.rowid
     WHERE sessions_fts MATCH :query
     UNION ALL
-    SELECT s.id, s.title, s.updated, s.archived, m.id, m.role, m.position,
-           snippet(messages_fts, 0, :start, :end, :ellipsis, :tokens),
-           1, messages_fts.rank
+    SELECT s.seq, 1, messages_fts.rowid, messages_fts.rank, m.position
     FROM messages_fts
     JOIN messages m ON m.seq = messages_fts.rowid
     JOIN sessions s ON s.id = m.session_id
     WHERE messages_fts MATCH :query
 ),
 ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY session_id ORDER BY kind, score, position) AS nth
-    FROM hits WHERE :archived OR archived = 0
+    SELECT hits.*, s.updated,
+           row_number() OVER (PARTITION BY session_seq ORDER BY kind, score, position) AS nth
+    FROM hits JOIN sessions s ON s.seq = hits.session_seq
+    WHERE :archived OR s.archived = 0
 )
-SELECT * FROM ranked WHERE :per_session IS NULL OR nth <= :per_session
+SELECT kind, hit FROM ranked
+WHERE :per_session IS NULL OR nth <= :per_session
 ORDER BY kind, score, updated DESC
 LIMIT :limit
+"""
+
+_TITLE_HITS = """
+SELECT 0 AS kind, s.seq AS hit, s.id AS session_id, s.title, s.updated, s.archived,
+       NULL AS message_id, NULL AS role, NULL AS position,
+       highlight(sessions_fts, 0, :start, :end) AS snippet
+FROM sessions_fts JOIN sessions s ON s.seq = sessions_fts.rowid
+WHERE sessions_fts MATCH :query AND sessions_fts.rowid IN (SELECT value FROM json_each(:hits))
+"""
+
+_MESSAGE_HITS = """
+SELECT 1 AS kind, m.seq AS hit, s.id AS session_id, s.title, s.updated, s.archived,
+       m.id AS message_id, m.role, m.position,
+       snippet(messages_fts, 0, :start, :end, :ellipsis, :tokens) AS snippet
+FROM messages_fts
+JOIN messages m ON m.seq = messages_fts.rowid
+JOIN sessions s ON s.id = m.session_id
+WHERE messages_fts MATCH :query AND messages_fts.rowid IN (SELECT value FROM json_each(:hits))
 """
 
 
@@ -197,31 +217,22 @@ class SessionStore:
         query = fts_query(text)
         if query is None:
             return []
-        params = {
-            "query": query,
-            "start": MATCH_START,
-            "end": MATCH_END,
-            "ellipsis": ELLIPSIS,
-            "tokens": SNIPPET_TOKENS,
-            "archived": include_archived,
-            "per_session": per_session,
-            "limit": limit,
-        }
+        ranking = {"query": query, "archived": include_archived, "per_session": per_session, "limit": limit}
+        marks = {"query": query, "start": MATCH_START, "end": MATCH_END, "ellipsis": ELLIPSIS}
         with self._db() as conn:
-            rows = conn.execute(_SEARCH, params).fetchall()
-        return [
-            SearchHit(
-                session_id=r["session_id"],
-                title=r["title"],
-                updated=r["updated"],
-                archived=bool(r["archived"]),
-                message_id=r["message_id"],
-                role=r["role"],
-                position=r["position"],
-                snippet=r["snippet"] or "",
-            )
-            for r in rows
-        ]
+            conn.execute("BEGIN")  # both steps read the same snapshot
+            try:
+                order = [(r["kind"], r["hit"]) for r in conn.execute(_RANK_HITS, ranking)]
+                titles = [hit for kind, hit in order if kind == 0]
+                messages = [hit for kind, hit in order if kind == 1]
+                rows = conn.execute(_TITLE_HITS, {**marks, "hits": json.dumps(titles)}).fetchall()
+                rows += conn.execute(
+                    _MESSAGE_HITS, {**marks, "hits": json.dumps(messages), "tokens": SNIPPET_TOKENS}
+                ).fetchall()
+            finally:
+                conn.execute("COMMIT")
+        found = {(r["kind"], r["hit"]): r for r in rows}
+        return [_search_hit(found[key]) for key in order if key in found]
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -297,6 +308,19 @@ class SessionStore:
                 yield self._conn
             except sqlite3.Error as exc:
                 raise StoreError(f"session database {self.path}: {exc}") from exc
+
+
+def _search_hit(row: sqlite3.Row) -> SearchHit:
+    return SearchHit(
+        session_id=row["session_id"],
+        title=row["title"],
+        updated=row["updated"],
+        archived=bool(row["archived"]),
+        message_id=row["message_id"],
+        role=row["role"],
+        position=row["position"],
+        snippet=row["snippet"] or "",
+    )
 
 
 def _summary(row: sqlite3.Row) -> SessionSummary:

@@ -1,0 +1,116 @@
+"""Markdown transcripts for people, JSON that round-trips, and imports that explain failures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.store.support import chat, weather_conversation
+from tui_chat.engine.conversation import Message
+from tui_chat.store import SessionStore
+from tui_chat.store.export import FORMAT, ImportFailed, import_json, parse_json, to_json, to_markdown
+
+
+def exported(store: SessionStore, session_id: str) -> str:
+    return to_json(store.load(session_id), store.summary(session_id))
+
+
+def test_the_markdown_transcript_reads_like_the_conversation(store: SessionStore) -> None:
+    conv = weather_conversation()
+    store.save_conversation(conv, provider="openai")
+
+    md = to_markdown(store.load(conv.id), store.summary(conv.id))
+
+    assert md.startswith("# What's the weather in Paris today?\n")
+    assert "- Model: gpt-4o-mini" in md and "- Provider: openai" in md and f"- Session: {conv.id}" in md
+    assert "## System prompt\n\n> You are terse." in md
+    assert md.index("## User") < md.index("## Assistant") < md.index("### Tool result")
+    assert '**Tool call** `get_weather`\n\n```json\n{\n  "city": "Paris"\n}\n```' in md
+    assert '### Tool result: `get_weather` (ok, 0.4 s)\n\n```\n{"temperature": 21, "sky": "sunny"}\n```' in md
+    assert md.rstrip().endswith("It is sunny and 21 °C in Paris.")
+
+
+def test_markdown_marks_unfinished_replies_and_survives_backticks(store: SessionStore) -> None:
+    conv = chat("show code")
+    conv.add(Message("tool", "```py\nprint(1)\n```", tool_call_id="c", name="run"))
+    conv.add(Message("assistant", "Partial", status="streaming"))
+    store.save_conversation(conv)
+
+    md = to_markdown(store.load(conv.id), store.summary(conv.id))
+
+    assert "````\n```py\nprint(1)\n```\n````" in md  # a longer fence: the content cannot close it
+    assert "*(interrupted: tui-chat stopped while this reply was streaming)*" in md
+
+
+def test_json_export_round_trips_into_an_identical_session(store: SessionStore) -> None:
+    conv = weather_conversation()
+    conv.messages[3].previous_versions = ["older reply"]
+    store.save_conversation(conv, provider="azure")
+    store.set_archived(conv.id)
+    text = exported(store, conv.id)
+    before = (store.load(conv.id), store.summary(conv.id))
+    store.delete(conv.id)
+
+    result = import_json(store, text)
+
+    assert (result.session_id, result.replaced_id) == (conv.id, None)
+    assert (result.title, result.message_count) == ("What's the weather in Paris today?", 3)
+    assert (store.load(conv.id), store.summary(conv.id)) == before
+    assert json.loads(exported(store, conv.id))["session"] == json.loads(text)["session"]
+
+
+def test_importing_a_session_that_exists_adds_a_copy_under_a_new_id(store: SessionStore) -> None:
+    conv = weather_conversation()
+    store.save_conversation(conv)
+    text = exported(store, conv.id)
+
+    result = import_json(store, text)
+
+    assert result.replaced_id == conv.id and result.session_id != conv.id
+    assert store.load(result.session_id).messages == store.load(conv.id).messages
+    assert len(store.list_sessions()) == 2
+
+
+def minimal(**session: object) -> str:
+    return json.dumps({"format": FORMAT, "version": 1, "session": {"messages": [], **session}})
+
+
+def test_a_hand_written_minimal_file_imports(store: SessionStore) -> None:
+    text = minimal(messages=[{"role": "user", "content": "hello"}, {"role": "assistant", "content": "hi"}])
+    result = import_json(store, text)
+    assert [m.content for m in store.load(result.session_id).messages] == ["hello", "hi"]
+    assert result.title == "hello"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("{not json", "not valid JSON (line 1, column 2"),
+        ("[1, 2]", 'not a tui-chat session export (expected "format": "tui-chat-session")'),
+        (json.dumps({"format": "something-else"}), "not a tui-chat session export"),
+        (json.dumps({"format": FORMAT, "version": 7, "session": {}}), "unsupported export version 7"),
+        (json.dumps({"format": FORMAT, "version": 1}), "missing field session"),
+        (json.dumps({"format": FORMAT, "version": 1, "session": {}}), "missing field session.messages"),
+        (minimal(messages=[{"content": "x"}]), "missing field session.messages[0].role"),
+        (minimal(messages=[{"role": "wizard"}]), "session.messages[0].role is 'wizard'; expected one of"),
+        (minimal(messages=[{"role": "user", "content": 5}]), "session.messages[0].content must be a string"),
+        (minimal(messages=["hello"]), "session.messages[0] must be an object"),
+        (minimal(created="yesterday"), "session.created must be a number, not str"),
+        (
+            minimal(messages=[{"role": "assistant", "tool_calls": [{"id": "c"}]}]),
+            "missing field session.messages[0].tool_calls[0].name",
+        ),
+        (
+            minimal(messages=[{"role": "tool", "activity": {"status": "exploded"}}]),
+            "session.messages[0].activity.status is 'exploded'",
+        ),
+    ],
+)
+def test_a_bad_file_is_rejected_with_the_reason(store: SessionStore, text: str, problem: str) -> None:
+    with pytest.raises(ImportFailed) as failed:
+        parse_json(text)
+    assert problem in str(failed.value)
+    with pytest.raises(ImportFailed):
+        import_json(store, text)
+    assert store.list_sessions(include_archived=True) == []  # nothing half-imported
