@@ -267,6 +267,11 @@ def test_queued_snapshots_of_a_message_coalesce_into_the_latest(store: SessionSt
     turn.recorder.close()
 
 
+def test_a_user_message_must_be_in_the_conversation_to_be_recorded(turn: Turn) -> None:
+    with pytest.raises(ValueError, match="append the message"):
+        turn.recorder.record_user_message(Message("user", "floating"))
+
+
 def test_handle_after_close_is_ignored(turn: Turn) -> None:
     turn.user_says("Hi")
     reply = turn.reply_starts()
@@ -294,3 +299,24 @@ def test_the_default_timer_uses_the_running_event_loop() -> None:
         handle.cancel()
 
     asyncio.run(inside_a_loop())
+
+
+def test_a_failed_write_is_reported_and_retried_without_disturbing_the_chat(
+    turn: Turn, db_path: Path
+) -> None:
+    turn.user_says("hello")
+    admin = sqlite3.connect(db_path, isolation_level=None)
+    admin.execute(
+        "CREATE TRIGGER broken BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    reply = turn.reply_starts()  # handle() must not raise
+    failed = turn.recorder.checkpoint()
+    turn.token("Hi!", after=0.3)
+    assert "disk on fire" in str(failed.exception(timeout=10))
+    assert turn.recorder.error is not None and "disk on fire" in turn.recorder.error
+
+    admin.execute("DROP TRIGGER broken")
+    admin.close()
+    turn.recorder.flush(timeout=10)  # the failed snapshot was kept and goes out now
+    assert turn.recorder.error is None
+    assert turn.saved_reply().content == reply.content == "Hi!"

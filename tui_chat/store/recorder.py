@@ -78,9 +78,9 @@ class SessionRecorder:
 
     def record_user_message(self, message: Message) -> Future[None]:
         """Start a new turn with the user's message; the Future resolves once it is committed.
-
-        Call after appending the message to the conversation (or just before: its position
-        is then taken as the end of the list)."""
+        Append the message to the conversation first."""
+        if self._position(message) is None:
+            raise ValueError("append the message to the conversation before recording it")
         self._start_turn(message)
         return self.checkpoint()
 
@@ -165,6 +165,7 @@ class SessionRecorder:
         if now >= due:
             self.checkpoint()
         elif self._timer is None:
+            # False: no event loop to set a timer on; the next checkpoint resets it.
             self._timer = self._schedule(due - now, self._on_timer) or False
 
     def _on_timer(self) -> None:
@@ -180,14 +181,19 @@ class SessionRecorder:
 
     def _snapshot_live(self) -> list[MessageRow]:
         sid = self.conversation.id
-        return [message_row(sid, self._position(m), m) for m in self._live.values()]
+        rows = []
+        for message in self._live.values():
+            position = self._position(message)
+            if position is not None:  # removed from the conversation: sync() deletes it
+                rows.append(message_row(sid, position, message))
+        return rows
 
-    def _position(self, message: Message) -> int:
+    def _position(self, message: Message) -> int | None:
         messages = self.conversation.messages
         for i in range(len(messages) - 1, -1, -1):  # the turn's messages are at the end
             if messages[i] is message:
                 return i
-        return len(messages)
+        return None
 
     def _session_row(self) -> SessionRow:
         conv = self.conversation

@@ -133,25 +133,30 @@ class BackgroundWriter:
                 for session_id, keep in batch.prunes.items():
                     delete_messages_except(conn, session_id, keep)
                 upsert_messages(conn, batch.messages.values())
-        except BaseException as exc:
-            if not isinstance(exc, sqlite3.Error):
-                for waiter in batch.waiters:
-                    waiter.set_exception(StoreError(f"the session writer stopped: {exc!r}"))
-                raise
-            self.error = f"could not save the conversation: {exc}"
-            for waiter in batch.waiters:
-                waiter.set_exception(StoreError(self.error))
-            with self._wake:
-                if self._closing:
-                    return  # give up rather than hang the app's exit
-                batch.waiters = []
-                self._pending.merge_older(batch)
-                self._wake.wait(RETRY_SECONDS)  # a locked or full disk may recover
+        except sqlite3.Error as exc:
+            self._retry_later(batch, f"could not save the conversation: {exc}")
             return
+        except BaseException as exc:
+            for waiter in batch.waiters:
+                waiter.set_exception(StoreError(f"the session writer stopped: {exc!r}"))
+            raise
         self.error = None
         self.commits += 1
         for waiter in batch.waiters:
             waiter.set_result(None)
+
+    def _retry_later(self, batch: _Batch, error: str) -> None:
+        """Tell the waiters, keep the data for the next attempt (a locked or full disk may
+        recover), unless we are closing: then give up rather than hang the app's exit."""
+        self.error = error
+        for waiter in batch.waiters:
+            waiter.set_exception(StoreError(error))
+        with self._wake:
+            if self._closing:
+                return
+            batch.waiters = []
+            self._pending.merge_older(batch)
+            self._wake.wait(RETRY_SECONDS)
 
     def _stop(self, error: str) -> None:
         with self._wake:
