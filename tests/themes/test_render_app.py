@@ -92,3 +92,15 @@ async def test_main_screen_renders_in_theme(theme: str) -> None:
             assert expected.variables[name].lower() in screen_svg.lower(), name
         assert expected.variables["tool-refused"].lower() in screen_svg.lower()
         assert "delete_file" in modal_svg
+
+
+async def test_every_registered_theme_applies_to_the_running_app() -> None:
+    """Textual's built-in themes too (their ANSI ones lack variables the app's styles use until
+    register_themes fills them in)."""
+    app = make_app("tui-midnight")
+    async with app.run_test(size=(100, 30)) as pilot:
+        for name in sorted(app.available_themes):
+            app.theme = name
+            await pilot.pause()
+            assert app.theme == name
+            assert set(APP_VARIABLE_DEFAULTS) <= set(app.get_css_variables())

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
+from textual.app import App
 from textual.command import CommandPalette
 
 from tests.themes.sample_app import SampleChatApp
@@ -25,6 +27,15 @@ async def wait_for_list(pilot, palette: ThemePalette) -> None:  # type: ignore[n
     raise AssertionError("the theme list never filled")
 
 
+async def theme_becomes(pilot, app: App[None], name: str | None = None, not_in: tuple[str, ...] = ()) -> str:  # type: ignore[no-untyped-def]
+    """Wait for the (debounced) preview to apply."""
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if (name is None or app.theme == name) and app.theme not in not_in:
+            return app.theme
+    raise AssertionError(f"theme stayed {app.theme!r}")
+
+
 async def test_highlight_previews_and_escape_restores() -> None:
     app = PickerApp("tui-midnight")
     saved: list[str] = []
@@ -33,17 +44,30 @@ async def test_highlight_previews_and_escape_restores() -> None:
         await wait_for_list(pilot, palette)
         assert app.theme == "tui-midnight", "opening the list previews nothing (current theme first)"
         await pilot.press("down")
-        await pilot.pause()
-        first_preview = app.theme
-        assert first_preview != "tui-midnight"
+        first_preview = await theme_becomes(pilot, app, not_in=("tui-midnight",))
         await pilot.press("down")
-        await pilot.pause()
-        assert app.theme not in ("tui-midnight", first_preview)
+        await theme_becomes(pilot, app, not_in=("tui-midnight", first_preview))
         await pilot.press("escape")
         await pilot.pause()
         assert not CommandPalette.is_open(app)
         assert app.theme == "tui-midnight"
     assert saved == []
+
+
+async def test_holding_a_key_previews_only_where_the_cursor_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ThemePalette, "PREVIEW_DELAY", 0.5)  # far longer than the key presses take
+    app = PickerApp("tui-midnight")
+    applied: list[str] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.theme_changed_signal.subscribe(app, lambda theme: applied.append(theme.name))
+        palette = open_theme_picker(app, on_chosen=None)
+        await wait_for_list(pilot, palette)
+        await pilot.press("down", "down", "down", "down")
+        stopped_on = await theme_becomes(pilot, app, not_in=("tui-midnight",))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == stopped_on
+    assert applied == [stopped_on]
 
 
 async def test_typing_previews_the_best_match_and_enter_keeps_and_saves_it() -> None:
@@ -55,11 +79,7 @@ async def test_typing_previews_the_best_match_and_enter_keeps_and_saves_it() -> 
         palette = open_theme_picker(app)
         await wait_for_list(pilot, palette)
         await pilot.press(*"paper")
-        for _ in range(50):
-            await pilot.pause()
-            if app.theme == "tui-paper":
-                break
-        assert app.theme == "tui-paper"
+        await theme_becomes(pilot, app, "tui-paper")
         await pilot.press("enter")
         await pilot.pause()
         await pilot.pause()

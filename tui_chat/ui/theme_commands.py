@@ -23,6 +23,7 @@ from textual import on
 from textual.app import App
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.theme import BUILTIN_THEMES
+from textual.timer import Timer
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -54,6 +55,9 @@ def theme_description(app: App[Any], name: str) -> str:
 class ThemePalette(CommandPalette):
     """A command palette listing the registered themes with live preview."""
 
+    PREVIEW_DELAY = 0.08
+    """Seconds a theme must stay highlighted before it is previewed."""
+
     def __init__(self, on_chosen: ThemeChosen | None = save_theme_choice) -> None:
         super().__init__(
             providers=[_provider_for(self)],
@@ -63,6 +67,7 @@ class ThemePalette(CommandPalette):
         self.original_theme: str | None = None
         """The theme when the palette opened; restored unless a theme is chosen."""
         self.chosen: str | None = None
+        self._preview_timer: Timer | None = None
 
     def on_mount(self) -> None:
         self.original_theme = self.app.theme
@@ -76,8 +81,13 @@ class ThemePalette(CommandPalette):
     @on(OptionList.OptionHighlighted)
     def _preview(self, event: OptionList.OptionHighlighted) -> None:
         name = self._theme_of(event.option)
-        if name is not None and name in self.app.available_themes and self.app.theme != name:
-            self.app.theme = name
+        if name is None:
+            return
+        # Restyling the whole app takes a moment: while a key is held down, only the theme
+        # the cursor stops on is applied.
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(self.PREVIEW_DELAY, partial(self._apply, name))
 
     @on(OptionList.OptionSelected)
     def _remember_choice(self, event: OptionList.OptionSelected) -> None:
@@ -86,6 +96,8 @@ class ThemePalette(CommandPalette):
         self.chosen = self._theme_of(event.option)
 
     def on_unmount(self) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
         if self.chosen is None and self.original_theme is not None:
             self._apply(self.original_theme)
 
