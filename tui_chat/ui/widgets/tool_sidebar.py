@@ -1,0 +1,269 @@
+"""The tool-activity sidebar: every tool call the model makes, live, grouped per turn.
+
+The app forwards engine events to `ToolSidebar.handle_event`; a reopened session is drawn with
+`show_history`, which gives the same picture the live events gave.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from tui_chat.engine.conversation import Conversation
+from tui_chat.engine.events import (
+    MessageAdded,
+    ToolCallArgumentsDelta,
+    ToolCallCompleted,
+    ToolCallStarted,
+    ToolExecutionStarted,
+    ToolResultReady,
+    TurnEnded,
+)
+from tui_chat.ui.widgets.tool_call_card import Clock, HeaderRow, ToolCallCard
+from tui_chat.ui.widgets.tool_format import literal, one_line
+
+__all__ = ["ToolCallCard", "ToolSidebar", "ToolTurn"]
+
+
+class ToolTurn(Vertical):
+    """The calls of one turn under a small header ("Turn 3 · the prompt …   2 calls")."""
+
+    DEFAULT_CSS = """
+    ToolTurn {
+        height: auto;
+        .tool-turn-header {
+            margin: 0 0 1 0;
+            color: $text-muted;
+        }
+    }
+    """
+
+    def __init__(self, number: int, prompt: str | None) -> None:
+        super().__init__()
+        self.number = number
+        self.prompt = prompt
+        self.cards: list[ToolCallCard] = []
+        title = Content.assemble((f"Turn {number}", "bold $text-primary"))
+        snippet = one_line(prompt or "", 120)
+        if snippet:
+            title = Content.assemble(title, " · ", literal(snippet))
+        self._title_content = title
+        self._header = HeaderRow(classes="tool-turn-header")
+        self._composed = False
+
+    def compose(self) -> ComposeResult:
+        self._composed = True
+        yield self._header
+        yield from self.cards
+
+    def add_card(self, card: ToolCallCard) -> None:
+        self.cards.append(card)
+        if self._composed:
+            self.mount(card)
+        count = len(self.cards)
+        self._header.set(self._title_content, Content(f"{count} call{'s' if count != 1 else ''}"))
+
+
+class ToolSidebar(VerticalScroll):
+    """Tool calls as they happen: a card per call, grouped per turn, newest at the bottom.
+
+    Feed it engine events with `handle_event` (tool events and `TurnEnded`; a user
+    `MessageAdded` adds the prompt to the turn header; anything else is ignored). It follows
+    the newest call unless the user scrolled up to read.
+    """
+
+    DEFAULT_CSS = """
+    ToolSidebar {
+        background: $sidebar-background;
+        padding: 1 1 0 1;
+        scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;
+
+        #tool-sidebar-empty {
+            width: 1fr;
+            height: auto;
+            padding: 1 1;
+            color: $text-muted;
+            text-align: center;
+        }
+    }
+    """
+
+    # Only this many turns are kept on screen; older ones stay in the session history.
+    MAX_TURNS = 50
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = time.monotonic,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.clock = clock
+        self._cards: dict[str, ToolCallCard] = {}
+        self._turns: list[ToolTurn] = []
+        self._current: ToolTurn | None = None
+        self._turn_number = 0
+        self._turn_open = False
+        self._turn_prompt: str | None = None
+        self._empty = Static(
+            Content.assemble(
+                ("No tool calls yet", "bold"),
+                "\n",
+                ("Tools the model calls show up here as they run.", "$foreground-muted"),
+            ),
+            id="tool-sidebar-empty",
+        )
+        self._composed = False
+
+    def compose(self) -> ComposeResult:
+        self._composed = True
+        yield self._empty
+        yield from self._turns
+
+    def on_resize(self) -> None:
+        self._follow_if_overflowing()
+
+    def watch_virtual_size(self) -> None:
+        # The calls grew or shrank (no Resize event for that): decide after this layout pass.
+        self.call_next(self._follow_if_overflowing)
+
+    def _follow_if_overflowing(self) -> None:
+        """Anchor (follow the newest call) only once the calls overflow the panel: an anchored
+        widget bottom-aligns short content, and a short list reads better from the top."""
+        overflowing = self.virtual_size.height > self.scrollable_content_region.height
+        if overflowing and not self.is_anchored:
+            self.anchor()
+        elif not overflowing and self.is_anchored:
+            self.anchor(False)
+            self.scroll_to(y=0, animate=False, immediate=True)
+
+    # ------------------------------------------------------------------ reading state
+    @property
+    def cards(self) -> list[ToolCallCard]:
+        """Every card shown, oldest first."""
+        return [card for turn in self._turns for card in turn.cards]
+
+    @property
+    def turns(self) -> list[ToolTurn]:
+        return list(self._turns)
+
+    def card(self, call_id: str) -> ToolCallCard | None:
+        return self._cards.get(call_id)
+
+    # ------------------------------------------------------------------ the public API
+    def handle_event(self, event: object) -> None:
+        """Apply one engine event. Tool events and `TurnEnded` update the cards; a user
+        `MessageAdded` starts a turn; other events are ignored."""
+        if isinstance(event, ToolCallArgumentsDelta):
+            card = self._cards.get(event.id)
+            if card is not None:
+                card.append_arguments(event.delta)
+        elif isinstance(event, ToolCallStarted):
+            self._card_for(event.id, event.name)
+        elif isinstance(event, ToolCallCompleted):
+            self._card_for(event.call.id, event.call.name).complete_arguments(event.call.arguments)
+        elif isinstance(event, ToolExecutionStarted):
+            self._card_for(event.id, event.name).start_running()
+        elif isinstance(event, ToolResultReady):
+            self._card_for(event.id, event.name).finish(event.status, event.content, event.duration)
+        elif isinstance(event, TurnEnded):
+            self._end_turn()
+        elif isinstance(event, MessageAdded) and event.message.role == "user":
+            self._begin_turn(event.message.content)
+
+    def show_history(self, conversation: Conversation) -> None:
+        """Rebuild from a (not running) conversation: its calls as they happened."""
+        self.clear()
+        by_name: dict[str, list[ToolCallCard]] = {}
+        for message in conversation.messages:
+            if message.role == "user":
+                self._begin_turn(message.content)
+            elif message.role == "assistant" and message.tool_calls:
+                for call in message.tool_calls:
+                    card = self._card_for(call.id, call.name)
+                    card.complete_arguments(call.arguments)
+                    by_name.setdefault(call.name, []).append(card)
+            elif message.role in ("tool", "function"):
+                card = None
+                if message.tool_call_id:
+                    card = self._cards.get(message.tool_call_id)
+                elif message.name:  # legacy function calling: match by name, oldest first
+                    waiting = [c for c in by_name.get(message.name, []) if c.result is None]
+                    card = waiting[0] if waiting else None
+                if card is None:
+                    continue
+                activity = message.activity
+                status = activity.status if activity is not None else "ok"
+                if status in ("ok", "error", "refused"):
+                    duration = activity.duration if activity is not None else None
+                    card.finish(status, message.content or "", duration)
+        if self._turn_open:
+            self._end_turn()
+        if self.is_mounted:
+            self.scroll_end(animate=False)
+
+    def clear(self) -> None:
+        """Remove every call (a new conversation)."""
+        for turn in self._turns:
+            if turn.is_attached:
+                turn.remove()
+        self._turns.clear()
+        self._cards.clear()
+        self._current = None
+        self._turn_number = 0
+        self._turn_open = False
+        self._turn_prompt = None
+        self._empty.display = True
+
+    # ------------------------------------------------------------------ turns
+    def _begin_turn(self, prompt: str | None) -> None:
+        if self._turn_open:
+            self._end_turn()
+        self._turn_number += 1
+        self._turn_open = True
+        self._turn_prompt = prompt
+
+    def _end_turn(self) -> None:
+        if not self._turn_open:
+            self._turn_number += 1  # a turn we saw nothing of before it ended
+        if self._current is not None:
+            for card in self._current.cards:
+                card.stop()
+        self._turn_open = False
+        self._turn_prompt = None
+        self._current = None
+
+    def _card_for(self, call_id: str, name: str) -> ToolCallCard:
+        card = self._cards.get(call_id)
+        if card is not None:
+            return card
+        if not self._turn_open:
+            self._begin_turn(None)
+        if self._current is None:
+            self._current = ToolTurn(self._turn_number, self._turn_prompt)
+            self._turns.append(self._current)
+            self._empty.display = False
+            if self._composed:
+                self.mount(self._current)
+            self._prune()
+            if self.is_mounted:
+                self.scroll_end(animate=False)  # a new turn: follow it again
+        card = ToolCallCard(call_id, name, clock=self.clock)
+        self._cards[call_id] = card
+        self._current.add_card(card)
+        return card
+
+    def _prune(self) -> None:
+        while len(self._turns) > self.MAX_TURNS:
+            old = self._turns.pop(0)
+            for card in old.cards:
+                self._cards.pop(card.call_id, None)
+            if old.is_attached:
+                old.remove()
