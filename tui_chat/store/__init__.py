@@ -17,9 +17,17 @@ when on an event loop):
 - `rename(id, title)`, `set_archived(id, archived=True)`, `delete(id)`, `close()`
 
 `SessionRecorder(store, conversation, provider=None)` writes one conversation through while
-turns run, without blocking: `record_user_message(msg) -> Future` (wait for it before the
-request goes out), `handle(event)` for every engine event, `checkpoint()`/`sync()` -> Future,
-`flush()`, `close()`.
+turns run, without blocking (snapshots go to the store's single writer thread):
+
+    conversation.add(user_message)
+    await asyncio.wrap_future(recorder.record_user_message(user_message))  # before the request
+    async for event in engine.run_turn(conversation):
+        recorder.handle(event)  # per token is fine
+    # after editing history (regenerate, delete): recorder.sync()
+    await asyncio.to_thread(recorder.close)  # final state; blocking, so off the loop
+
+`recorder.error` holds the last write failure (writes are retried); `close()` raises
+`StoreError` if the final state could not be written.
 
 Export and import live in `tui_chat.store.export`.
 """
