@@ -207,3 +207,12 @@ async def test_setup_themes_registers_and_chooses() -> None:
     assert chosen.theme == "mine"
     with pytest.raises(UnknownThemeError):
         setup_themes(App[None](), requested="nope")
+
+
+def test_the_theme_option_does_not_load_textual() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, tui_chat.ui.theme_option; print(any(m.startswith('textual') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -36,7 +36,19 @@ from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import BUILTIN_THEMES, Theme
 
 from tui_chat import paths
+from tui_chat.ui.theme_option import add_theme_argument
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
+
+__all__ = [
+    "DEFAULT_THEME",
+    "UnknownThemeError",
+    "add_theme_argument",
+    "choose_theme",
+    "load_themes",
+    "parse_theme",
+    "register_themes",
+    "setup_themes",
+]
 
 DEFAULT_THEME = "tui-midnight"
 """The theme used when neither the config file nor --theme names one."""
@@ -435,17 +447,6 @@ def register_themes(app: _ThemedApp, user_dir: Path | None = None) -> list[str]:
 
 class UnknownThemeError(ValueError):
     """--theme named a theme that is not registered."""
-
-
-def add_theme_argument(parser: argparse.ArgumentParser) -> None:
-    """Add `--theme NAME` (this run only; the saved choice is untouched)."""
-    parser.add_argument(
-        "--theme",
-        metavar="NAME",
-        default=None,
-        help="use this theme for this run only (the command palette's 'Theme: change theme' "
-        "saves one); see docs/themes.md",
-    )
 
 
 def choose_theme(
