@@ -150,7 +150,7 @@ async def test_long_arguments_scroll_and_the_buttons_stay_on_screen(size: tuple[
         await pilot.pause()
         await pilot.pause()
         screen = app.screen
-        arguments = screen.query_one("#confirm-tool-arguments")
+        arguments = screen.query_one("#confirm-tool-body")
         assert arguments.max_scroll_y > 0
         for button in screen.query(Button):
             assert screen.region.contains_region(button.region), button.id

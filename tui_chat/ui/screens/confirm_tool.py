@@ -47,10 +47,13 @@ class ConfirmToolScreen(ModalScreen[str]):
             text-style: bold;
             color: $text-primary;
         }
+        #confirm-tool-body {
+            height: auto;
+            max-height: 24;
+            scrollbar-size-vertical: 1;
+        }
         #confirm-tool-description {
             color: $text-muted;
-            max-height: 6;
-            overflow-y: auto;
         }
         .confirm-tool-label {
             margin-top: 1;
@@ -58,12 +61,8 @@ class ConfirmToolScreen(ModalScreen[str]):
             text-style: bold;
         }
         #confirm-tool-arguments {
-            height: auto;
-            max-height: 20;
             background: $code-block-background;
             padding: 0 1;
-            scrollbar-size-vertical: 1;
-            &:focus { background-tint: $foreground 4%; }
         }
         #confirm-tool-warning {
             color: $text-warning;
@@ -77,7 +76,6 @@ class ConfirmToolScreen(ModalScreen[str]):
         }
         &.-narrow {
             #confirm-tool-dialog { padding: 0 1; }
-            #confirm-tool-description { max-height: 3; }
             #confirm-tool-buttons {
                 layout: vertical;
                 Button { width: 100%; margin: 0; }
@@ -92,10 +90,10 @@ class ConfirmToolScreen(ModalScreen[str]):
         Binding("a", "answer('always')", "Always allow"),
         Binding("escape", "answer('deny')", "Deny"),
         Binding("n", "answer('deny')", "Deny", show=False),
-        Binding("up", "scroll_arguments(-1)", "Scroll", show=False),
-        Binding("down", "scroll_arguments(1)", "Scroll", show=False),
-        Binding("pageup", "scroll_arguments(-10)", "Scroll", show=False),
-        Binding("pagedown", "scroll_arguments(10)", "Scroll", show=False),
+        Binding("up", "scroll_body(-1)", "Scroll", show=False),
+        Binding("down", "scroll_body(1)", "Scroll", show=False),
+        Binding("pageup", "scroll_body(-10)", "Scroll", show=False),
+        Binding("pagedown", "scroll_body(10)", "Scroll", show=False),
     ]
 
     AUTO_FOCUS = "#confirm-tool-once"
@@ -115,20 +113,22 @@ class ConfirmToolScreen(ModalScreen[str]):
         with Vertical(id="confirm-tool-dialog") as dialog:
             dialog.border_title = "Allow this tool call?"
             yield Static(literal(self.call.name), id="confirm-tool-name")
-            if self.description and self.description.strip():
-                yield Static(literal(self.description.strip()), id="confirm-tool-description")
-            yield Static("Arguments", classes="confirm-tool-label", markup=False)
-            with VerticalScroll(id="confirm-tool-arguments", can_focus=True):
+            # Everything between the name and the buttons scrolls as one, so the buttons always
+            # show however long the description or the arguments are.
+            with VerticalScroll(id="confirm-tool-body", can_focus=True):
+                if self.description and self.description.strip():
+                    yield Static(literal(self.description.strip()), id="confirm-tool-description")
+                yield Static("Arguments", classes="confirm-tool-label", markup=False)
                 yield Static(
                     shown.content if shown else literal("(none)", "$foreground-muted italic"),
-                    id="confirm-tool-arguments-text",
+                    id="confirm-tool-arguments",
                 )
-            if shown is not None and not shown.is_json:
-                yield Static(
-                    "These arguments are not valid JSON; the tool will probably fail.",
-                    id="confirm-tool-warning",
-                    markup=False,
-                )
+                if shown is not None and not shown.is_json:
+                    yield Static(
+                        "These arguments are not valid JSON; the tool will probably fail.",
+                        id="confirm-tool-warning",
+                        markup=False,
+                    )
             with Horizontal(id="confirm-tool-buttons"):
                 yield Button(_label("Allow once", "enter"), variant="primary", id="confirm-tool-once")
                 yield Button(_label("Always allow", "a"), id="confirm-tool-always")
@@ -148,16 +148,16 @@ class ConfirmToolScreen(ModalScreen[str]):
         self.call_after_refresh(self._fit_height)
 
     def _fit_height(self) -> None:
-        """Give the arguments what the rest of the dialog leaves, so the buttons always show."""
+        """Give the body what the rest of the dialog leaves, so the buttons always show."""
         dialog = self.query_one("#confirm-tool-dialog", Vertical)
-        arguments = self.query_one("#confirm-tool-arguments", VerticalScroll)
+        body = self.query_one("#confirm-tool-body", VerticalScroll)
         rest = dialog.styles.gutter.height
         for child in dialog.children:
-            if child is not arguments and child.display:
+            if child is not body and child.display:
                 rest += child.outer_size.height + child.styles.margin.height
         available = max(3, self.size.height - rest)
-        if arguments.styles.max_height != Scalar.from_number(available):
-            arguments.styles.max_height = available
+        if body.styles.max_height != Scalar.from_number(available):
+            body.styles.max_height = available
 
     @on(Button.Pressed, "#confirm-tool-once")
     def _once(self) -> None:
@@ -174,8 +174,8 @@ class ConfirmToolScreen(ModalScreen[str]):
     def action_answer(self, answer: Answer) -> None:
         self.dismiss(answer)
 
-    def action_scroll_arguments(self, lines: int) -> None:
-        self.query_one("#confirm-tool-arguments", VerticalScroll).scroll_relative(y=lines, animate=False)
+    def action_scroll_body(self, lines: int) -> None:
+        self.query_one("#confirm-tool-body", VerticalScroll).scroll_relative(y=lines, animate=False)
 
 
 def _label(text: str, key: str) -> Content:
