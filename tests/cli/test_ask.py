@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
@@ -53,7 +54,7 @@ def test_json_plain_reply(ask: Asker) -> None:
         {"type": "text", "delta": " ther"},
         {"type": "text", "delta": "e"},
         {"type": "finish", "reason": "stop", "usage": result.events()[3]["usage"]},
-        {"type": "done", "content": "Hello there", "status": "answered"},
+        {"type": "done", "content": "Hello there", "status": "answered", "session": ANY},
     ]
 
 
@@ -284,7 +285,12 @@ def test_dropped_connection_is_exit_1(ask: Asker) -> None:
     result = ask("--json", "hi")
     assert result.code == 1
     assert result.types() == ["text", "error", "done"]
-    assert result.events()[-1] == {"type": "done", "content": "half a repl", "status": "error"}
+    assert result.events()[-1] == {
+        "type": "done",
+        "content": "half a repl",
+        "status": "error",
+        "session": ANY,
+    }
 
 
 def test_legacy_functions_mode(ask: Asker) -> None:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from unittest.mock import ANY
 
 import pytest
 
@@ -94,7 +95,7 @@ def test_ctrl_c_mid_reply_stops_cleanly_with_exit_130(
     if json_mode:
         events = [json.loads(line) for line in out.splitlines()]
         partial = "".join(e["delta"] for e in events if e["type"] == "text")
-        assert events[-1] == {"type": "done", "content": partial, "status": "interrupted"}
+        assert events[-1] == {"type": "done", "content": partial, "status": "interrupted", "session": ANY}
     else:
         partial = out.rstrip("\n")
         assert "interrupted" in err.decode()

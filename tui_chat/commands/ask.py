@@ -1,7 +1,10 @@
 """`tui-chat ask [options] [PROMPT]`: one turn with the same engine as the app, headless.
 
-Exit status: 0 answered, 1 API or connection error, 2 usage or configuration error,
-3 reply cut off (length, content filter, too many tool rounds), 130 interrupted.
+Exit status: 0 answered, 1 API or connection error, 2 usage or configuration error (including
+`--continue` with no saved session, or an unknown `--session` id), 3 reply cut off (length,
+content filter, too many tool rounds), 130 interrupted.
+
+Every turn is saved as a session (see ask_session.py) unless `--no-save`.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_chat.commands.ask_output import AskOutput, JsonLinesOutput, PlainOutput
+from tui_chat.commands.ask_session import SessionUnavailable, open_session
 from tui_chat.commands.common import add_connection_options, settings_from_args
 from tui_chat.commands.exit_codes import EXIT_API_ERROR, EXIT_CUT_OFF, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tui_chat.config import ConfigError, Settings
@@ -50,6 +54,22 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--json", dest="json_lines", action="store_true", help="print JSON Lines events instead of text"
     )
+    saving = parser.add_argument_group("sessions")
+    which = saving.add_mutually_exclusive_group()
+    which.add_argument(
+        "--continue",
+        "-c",
+        dest="continue_last",
+        action="store_true",
+        help="go on with the most recently used session (its model and system prompt too)",
+    )
+    which.add_argument(
+        "--session",
+        metavar="ID",
+        dest="session_id",
+        help="go on with saved session ID (a unique prefix will do)",
+    )
+    saving.add_argument("--no-save", action="store_true", help="do not save this exchange as a session")
     parser.set_defaults(func=run)
 
 
@@ -66,7 +86,34 @@ def run(args: argparse.Namespace) -> int:
     if not prompt:
         output.failed("no prompt: pass PROMPT or pipe it on stdin", "usage")
         return EXIT_USAGE
-    result = asyncio.run(run_ask(settings, prompt, output, assume_yes=args.assume_yes))
+    try:
+        session = open_session(
+            settings,
+            continue_last=args.continue_last,
+            session_id=args.session_id,
+            save=not args.no_save,
+            warn=output.warning,
+        )
+    except SessionUnavailable as exc:
+        output.failed(str(exc), "usage")
+        return EXIT_USAGE
+    output.session_id = session.saved_id
+    try:
+        result = asyncio.run(
+            run_ask(
+                session.settings,
+                prompt,
+                output,
+                assume_yes=args.assume_yes,
+                conversation=session.conversation,
+                on_event=session.handle,
+                on_user_message=session.record_user_message,
+            )
+        )
+    finally:
+        saved = session.close()
+    if saved and result.recorded:
+        output.saved(session.conversation.id)
     return result.exit_code
 
 
@@ -90,6 +137,8 @@ class AskResult:
     exit_code: int
     # The conversation as it stands after the turn, partial reply included (for saving).
     conversation: Conversation
+    # True once the user message was added and handed to `on_user_message`.
+    recorded: bool = False
 
 
 async def run_ask(
@@ -100,13 +149,16 @@ async def run_ask(
     assume_yes: bool = False,
     conversation: Conversation | None = None,
     on_event: Callable[[Event], None] | None = None,
+    on_user_message: Callable[[Message], Awaitable[None]] | None = None,
 ) -> AskResult:
     """settings → client → tools → engine → one turn, shown through `output`.
 
     Appends the user message to `conversation` (a new one when None) and runs the turn. Never
     raises for API, configuration or interruption problems: they become the exit code. SIGINT
     cancels the turn (the engine keeps the partial reply, marked interrupted) and yields 130.
-    `on_event` sees every engine event first, e.g. to checkpoint the session."""
+    `on_user_message` is awaited once the user message is in the conversation and before the
+    request goes out (to commit it to the session store); `on_event` sees every engine event
+    right after `output` showed it, e.g. to checkpoint the session."""
     from tui_chat.engine.providers import make_client  # the SDK import is slow; keep --help fast
 
     if conversation is None:
@@ -117,7 +169,7 @@ async def run_ask(
         output.failed(str(exc), "config")
         return AskResult(EXIT_USAGE, conversation)
     engine = _make_engine(settings, client, output)
-    conversation.add(Message(role="user", content=prompt))
+    user = conversation.add(Message(role="user", content=prompt))
     turn_start = len(conversation.messages)
 
     async def confirm(call: ToolCall) -> bool:
@@ -126,9 +178,9 @@ async def run_ask(
     async def consume() -> int:
         failure: ErrorKind | None = None
         async for event in engine.run_turn(conversation, confirm=confirm):
-            if on_event is not None:
-                on_event(event)
             output.event(event)
+            if on_event is not None:
+                on_event(event)  # after showing it: a checkpoint never holds text not yet shown
             if isinstance(event, TurnFailed):
                 failure = event.kind
             elif isinstance(event, TurnEnded):
@@ -136,16 +188,18 @@ async def run_ask(
         return EXIT_API_ERROR  # the engine always ends with TurnEnded; be safe if it did not
 
     async with client:
+        if on_user_message is not None:
+            await on_user_message(user)
         turn = asyncio.create_task(consume())
         with _cancel_on_sigint(turn):
             try:
-                return AskResult(await turn, conversation)
+                return AskResult(await turn, conversation, recorded=True)
             except asyncio.CancelledError:
                 output.interrupted(_partial_reply(conversation.messages[turn_start:]))
                 current = asyncio.current_task()
                 if current is not None and current.cancelling():
                     raise  # we were cancelled from outside, not by our SIGINT handler
-                return AskResult(EXIT_INTERRUPTED, conversation)
+                return AskResult(EXIT_INTERRUPTED, conversation, recorded=True)
 
 
 def _make_engine(settings: Settings, client: Any, output: AskOutput) -> ChatEngine:

@@ -17,9 +17,13 @@ from tui_chat.engine.events import (
 )
 
 _NOTE_WIDTH = 160
+SHORT_ID = 8  # as `tui-chat sessions` shows ids
 
 
 class AskOutput(Protocol):
+    # The session the turn is saved under (None: not saved); set before the turn starts.
+    session_id: str | None
+
     def event(self, event: Event) -> None:
         """One engine event, as it happens."""
 
@@ -32,6 +36,9 @@ class AskOutput(Protocol):
     def interrupted(self, partial: str) -> None:
         """The user stopped the turn; `partial` is the reply text received so far."""
 
+    def saved(self, session_id: str) -> None:
+        """The turn is on disk as session `session_id`; said once, after everything else."""
+
 
 class PlainOutput:
     """The reply streams to stdout as it arrives; everything else is one line on stderr."""
@@ -40,6 +47,7 @@ class PlainOutput:
         self.stdout = stdout
         self.stderr = stderr
         self.assume_yes = assume_yes
+        self.session_id: str | None = None
         self._mid_line = False  # stdout holds text not yet ended by a newline
 
     def event(self, event: Event) -> None:
@@ -63,6 +71,13 @@ class PlainOutput:
     def interrupted(self, partial: str) -> None:
         self._end_reply_line()
         self._note("tui-chat: interrupted")
+
+    def saved(self, session_id: str) -> None:
+        # Only for a person at a terminal: scripts get the id from --json or `tui-chat sessions`.
+        if self.stderr.isatty():
+            self._note(
+                f"tui-chat: saved as session {session_id[:SHORT_ID]} (`tui-chat ask --continue` goes on)"
+            )
 
     def _describe_result(self, result: ToolResultReady) -> str:
         if result.status == "ok":
@@ -99,6 +114,7 @@ class JsonLinesOutput:
     def __init__(self, stdout: TextIO, stderr: TextIO) -> None:
         self.stdout = stdout
         self.stderr = stderr
+        self.session_id: str | None = None
 
     def event(self, event: Event) -> None:
         line = json_event(event)
@@ -117,7 +133,12 @@ class JsonLinesOutput:
         self._emit({"type": "error", "message": "interrupted", "kind": "interrupted"})
         self._emit({"type": "done", "content": partial, "status": "interrupted"})
 
+    def saved(self, session_id: str) -> None:
+        pass  # already in the `done` event
+
     def _emit(self, obj: dict[str, Any]) -> None:
+        if obj["type"] == "done" and self.session_id is not None:
+            obj["session"] = self.session_id  # what `tui-chat ask --session ID` takes
         self.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
         self.stdout.flush()
 

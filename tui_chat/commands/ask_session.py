@@ -1,0 +1,141 @@
+"""Which conversation `tui-chat ask` continues, and saving it as the turn runs.
+
+`--continue` reopens the most recently used session (archived ones are skipped), `--session ID`
+a given one (a unique prefix is enough), otherwise a new conversation starts. The turn is written
+through a `SessionRecorder` (the user's message is committed before the request goes out) unless
+`--no-save`. A reopened session keeps its model and system prompt unless `--model` / `--system`
+are given on the command line (the environment and the config file do not override them).
+
+Nothing here raises for a store problem once the conversation is chosen: write failures become
+warnings, the turn still runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tui_chat.config import Settings
+from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.engine.events import Event
+from tui_chat.store import SessionRecorder, SessionStore, StoreError
+
+COMMAND_LINE = "command line"  # Settings.sources value for a flag
+
+
+class SessionUnavailable(Exception):
+    """The session asked for cannot be used (none to continue, unknown or ambiguous id)."""
+
+
+@dataclass
+class AskSession:
+    conversation: Conversation
+    settings: Settings  # with the session's model when it keeps its own
+    warn: Callable[[str], None]
+    store: SessionStore | None = None
+    recorder: SessionRecorder | None = None
+
+    @property
+    def saved_id(self) -> str | None:
+        """The id the turn is saved under, None with --no-save (or no usable store)."""
+        if self.recorder is None or self.recorder.store.is_temporary:
+            return None
+        return self.conversation.id
+
+    async def record_user_message(self, message: Message) -> None:
+        """Commit the user's message before the request goes out."""
+        if self.recorder is None:
+            return
+        try:
+            await asyncio.wrap_future(self.recorder.record_user_message(message))
+        except StoreError as exc:
+            self.warn(f"could not save the session: {exc}")
+
+    def handle(self, event: Event) -> None:
+        if self.recorder is not None:
+            self.recorder.handle(event)
+
+    def close(self) -> bool:
+        """Commit the final state and close the store. True when the session is saved."""
+        saved = False
+        try:
+            if self.recorder is not None:
+                saved = self.saved_id is not None
+                self.recorder.close()
+                saved = saved and self.recorder.error is None
+        except StoreError as exc:
+            self.warn(f"could not save the session: {exc}")
+        finally:
+            self.recorder = None
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+        return saved
+
+
+def open_session(
+    settings: Settings,
+    *,
+    continue_last: bool = False,
+    session_id: str | None = None,
+    save: bool = True,
+    warn: Callable[[str], None],
+) -> AskSession:
+    """The conversation to run the turn in, with its recorder. Raises SessionUnavailable."""
+    wants_saved = continue_last or session_id is not None
+    if not save and not wants_saved:
+        return AskSession(_fresh(settings), settings, warn)  # --no-save: never touch the store
+    try:
+        store = SessionStore.open()
+    except StoreError as exc:
+        if wants_saved:
+            raise SessionUnavailable(str(exc)) from exc
+        warn(f"{exc}; this conversation will not be saved")
+        return AskSession(_fresh(settings), settings, warn)
+    if store.warning:
+        warn(store.warning)
+    try:
+        conversation, settings = _choose(store, settings, continue_last, session_id)
+    except BaseException:
+        store.close()
+        raise
+    if not save:
+        store.close()
+        return AskSession(conversation, settings, warn)
+    recorder = SessionRecorder(store, conversation, provider=settings.provider)
+    return AskSession(conversation, settings, warn, store, recorder)
+
+
+def _fresh(settings: Settings) -> Conversation:
+    return Conversation(system_prompt=settings.system_prompt, model=settings.model)
+
+
+def _choose(
+    store: SessionStore, settings: Settings, continue_last: bool, session_id: str | None
+) -> tuple[Conversation, Settings]:
+    if session_id is None and not continue_last:
+        return _fresh(settings), settings
+    try:
+        if session_id is None:
+            session_id = store.most_recent_id()
+            if session_id is None:
+                raise SessionUnavailable(
+                    "no saved session to continue yet: run `tui-chat ask PROMPT` without --continue first"
+                )
+        conversation = store.load(session_id)
+    except StoreError as exc:
+        raise SessionUnavailable(f"{exc} (`tui-chat sessions` lists them)") from exc
+    return conversation, _keep_session_settings(conversation, settings)
+
+
+def _keep_session_settings(conversation: Conversation, settings: Settings) -> Settings:
+    """A reopened session goes on with its model and system prompt; flags override both."""
+    if settings.sources.get("model") != COMMAND_LINE and conversation.model:
+        settings = dataclasses.replace(settings, model=conversation.model)
+    else:
+        conversation.model = settings.model
+    if settings.sources.get("system_prompt") == COMMAND_LINE:
+        conversation.system_prompt = settings.system_prompt
+    return settings
