@@ -1,0 +1,619 @@
+"""The session browser: every saved conversation, most recently used first, searchable.
+
+A full-screen modal driven by the keyboard:
+
+- type to search every title and message (full-text; matches highlighted), 150 ms after the
+  last key press; the query runs in a thread worker, so typing never waits on the database;
+- up/down move through the list, Enter opens the session (the screen dismisses with its id);
+- on the list: r renames, d deletes (after a confirmation), a archives or unarchives;
+  typing any other letter goes back to the search;
+- ctrl+t shows or hides archived sessions; Escape closes (dismisses with None).
+
+It needs nothing from the app: pass it a `SessionStore` or anything with the same `list_sessions`
+/ `search` / `rename` / `delete` / `set_archived` methods. Every call runs in a thread worker.
+Titles and snippets are shown as text, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.events import Key
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.strip import Strip
+from textual.style import Style
+from textual.timer import Timer
+from textual.visual import RenderOptions, Visual
+from textual.widgets import Button, Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from tui_chat.store import SearchHit, SessionSummary, StoreError
+from tui_chat.ui.widgets.tool_format import literal, visible_text
+
+SEARCH_DEBOUNCE = 0.15
+SEARCH_LIMIT = 100
+MATCH_STYLE = "bold $text-accent on $accent-muted"
+UNTITLED = "(untitled)"
+
+
+class SessionSource(Protocol):
+    """What the browser needs from the store (`SessionStore` fits). Calls may block."""
+
+    def list_sessions(
+        self, *, include_archived: bool = False, limit: int | None = None
+    ) -> list[SessionSummary]: ...
+
+    def search(
+        self, text: str, *, limit: int = 50, include_archived: bool = False, per_session: int | None = 1
+    ) -> list[SearchHit]: ...
+
+    def rename(self, session_id: str, title: str) -> None: ...
+
+    def delete(self, session_id: str) -> None: ...
+
+    def set_archived(self, session_id: str, archived: bool = True) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row: a session, and the search hit that brought it up (if searching)."""
+
+    session_id: str
+    title: str | None
+    updated: float
+    archived: bool
+    model: str | None = None
+    message_count: int | None = None
+    hit: SearchHit | None = None
+
+
+def relative_time(timestamp: float, now: float) -> str:
+    """ "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", then the date."""
+    seconds = max(0.0, now - timestamp)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    days = int(seconds // 86400)
+    if days == 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days} days ago"
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d")
+
+
+def highlighted(hit: SearchHit) -> Content:
+    """The hit's snippet as text, matches in the match style (on one line)."""
+    parts: list[Content] = []
+    for text, is_match in hit.segments():
+        piece = Content(visible_text(" ".join(text.split("\n"))))
+        parts.append(piece.stylize(MATCH_STYLE) if is_match else piece)
+    return Content("").join(parts)
+
+
+class SessionRow(Visual):
+    """Title on the left, model / messages / last use on the right; a search hit's snippet on a
+    second line. Laid out at whatever width the list has."""
+
+    def __init__(self, entry: Entry, now: float, *, is_open: bool = False) -> None:
+        self.entry = entry
+        hit = entry.hit
+        if hit is not None and hit.message_id is None:  # the title matched
+            self.title = highlighted(hit)
+        else:
+            self.title = literal(" ".join((entry.title or UNTITLED).split()))
+        if is_open:
+            self.title = self.title + Content("  (open)").stylize("$text-primary")
+        details = [entry.model or "", _messages(entry.message_count), relative_time(entry.updated, now)]
+        meta = Content("  ").join(Content(d) for d in details if d)
+        if entry.archived:
+            meta = Content("archived").stylize("$text-warning") + "  " + meta
+        self.meta = meta.stylize("$text-muted")
+        self.snippet: Content | None = None
+        if hit is not None and hit.message_id is not None:
+            role = Content(f"{hit.role or 'message'}: ").stylize("$text-muted")
+            self.snippet = Content("  ") + role + highlighted(hit)
+
+    def _lines(self, width: int) -> Content:
+        meta_width = self.meta.cell_length
+        if width >= meta_width + 12:
+            title = self.title.truncate(width - meta_width - 2, ellipsis=True, pad=True)
+            first = title + "  " + self.meta
+        else:
+            first = self.title.truncate(width, ellipsis=True)
+        if self.snippet is None:
+            return first
+        return Content("\n").join([first, self.snippet.truncate(width, ellipsis=True)])
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        return self._lines(width).render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return container_width
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return 1 if self.snippet is None else 2
+
+
+def _messages(count: int | None) -> str:
+    if count is None:
+        return ""
+    return "1 message" if count == 1 else f"{count} messages"
+
+
+class SessionList(OptionList):
+    """The list of sessions. Up on the first row returns to the search box; typing a letter
+    that is not a key binding goes to the search box too."""
+
+    BINDINGS = [
+        Binding("up", "up_or_search", "Up", show=False),
+        Binding("slash", "screen.focus_search", "Search", show=False),
+    ]
+
+    def action_up_or_search(self) -> None:
+        if not self.highlighted:  # None or 0
+            self.screen.query_one("#browser-search", Input).focus()
+        else:
+            self.action_cursor_up()
+
+    def on_key(self, event: Key) -> None:
+        if not (event.is_printable and event.character) or event.key in self.screen.active_bindings:
+            return
+        event.stop()
+        event.prevent_default()
+        search = self.screen.query_one("#browser-search", Input)
+        search.focus()
+        search.cursor_position = len(search.value)
+        search.insert_text_at_cursor(event.character)
+
+
+class SessionBrowser(ModalScreen[str | None]):
+    """Browse, search, open, rename, delete and archive saved sessions."""
+
+    DEFAULT_CSS = """
+    SessionBrowser {
+        background: $background;
+        align-horizontal: center;
+
+        #browser {
+            width: 100%;
+            max-width: 140;
+            height: 1fr;
+            padding: 1 1 0 1;
+        }
+        #browser-heading {
+            height: 1;
+            padding: 0 1;
+        }
+        #browser-title {
+            width: 1fr;
+            text-style: bold;
+            color: $text-primary;
+        }
+        #browser-mode {
+            width: auto;
+            color: $text-warning;
+        }
+        #browser-search {
+            margin-top: 1;
+        }
+        #browser-status {
+            height: 1;
+            padding: 0 1;
+            color: $text-muted;
+        }
+        #browser-list {
+            height: 1fr;
+            background: $surface;
+            & > .option-list--option {
+                padding: 0 1;
+            }
+        }
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="browser_close"),
+        # Priority: Enter opens the highlighted session from the search box and the list alike.
+        Binding("enter", "open", "Open", id="browser_open", priority=True),
+        Binding("down", "focus_list", "Sessions", id="browser_focus_list", show=False),
+        Binding("r", "rename", "Rename", id="browser_rename"),
+        Binding("d", "delete", "Delete", id="browser_delete"),
+        Binding("a", "archive", "Archive", id="browser_archive"),
+        Binding("ctrl+t", "toggle_archived", "Show archived", id="browser_show_archived"),
+    ]
+
+    AUTO_FOCUS = "#browser-search"
+
+    class ResultsShown(Message):
+        """The list now shows the results of the latest query (for tests and the app)."""
+
+        def __init__(self, query: str, count: int) -> None:
+            super().__init__()
+            self.query = query
+            self.count = count
+
+    def __init__(
+        self,
+        store: SessionSource,
+        *,
+        current_id: str | None = None,
+        debounce: float = SEARCH_DEBOUNCE,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.current_id = current_id  # the session the app has open: shown, not deletable
+        self.debounce = debounce
+        self.now = now
+        self.show_archived = False
+        self.entries: list[Entry] = []
+        self._query = ""  # what the list shows results for
+        self._generation = 0  # bumped per query; late results of older ones are dropped
+        self._debounce_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="browser"):
+            with Horizontal(id="browser-heading"):
+                yield Static("Sessions", id="browser-title", markup=False)
+                yield Static("", id="browser-mode", markup=False)
+            # No select-on-focus: coming back from the list, typing goes on with the query.
+            yield Input(placeholder="Search all sessions…", id="browser-search", select_on_focus=False)
+            yield Static("Loading…", id="browser-status", markup=False)
+            yield SessionList(id="browser-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_results()
+
+    # -- the search ------------------------------------------------------------------------
+
+    @on(Input.Changed, "#browser-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._generation += 1  # results of the previous text are stale from now on
+        if self._debounce_timer is not None:
+            self._debounce_timer.stop()
+            self._debounce_timer = None
+        if self.debounce <= 0:
+            self.refresh_results()
+        else:
+            self._debounce_timer = self.set_timer(self.debounce, self.refresh_results)
+
+    @property
+    def search_text(self) -> str:
+        return self.query_one("#browser-search", Input).value
+
+    def refresh_results(self) -> None:
+        """Run the current query again (after typing, a change, or toggling archived)."""
+        self._debounce_timer = None
+        self._generation += 1
+        text = self.search_text
+        if _is_search(text):
+            self._set_status("Searching…")
+        self._run_query(text, self.show_archived, self._generation)
+
+    @work(thread=True, exclusive=True, group="session-browser-query", exit_on_error=False)
+    def _run_query(self, text: str, include_archived: bool, generation: int) -> None:
+        worker = get_current_worker()
+        try:
+            entries = self._fetch(text, include_archived)
+        except StoreError as exc:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show_error, generation, str(exc))
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, generation, text, entries)
+
+    def _fetch(self, text: str, include_archived: bool) -> list[Entry]:
+        """Blocking: runs in the worker thread."""
+        summaries = self.store.list_sessions(include_archived=include_archived)
+        if not _is_search(text):
+            return [_entry(s) for s in summaries]
+        by_id = {s.id: s for s in summaries}
+        hits = self.store.search(text, include_archived=include_archived, limit=SEARCH_LIMIT)
+        return [_entry(by_id.get(hit.session_id), hit) for hit in hits]
+
+    def _show(self, generation: int, text: str, entries: list[Entry]) -> None:
+        if generation != self._generation:
+            return  # a newer query is on its way
+        session_list = self.query_one(SessionList)
+        keep = session_list.highlighted_option.id if session_list.highlighted_option else None
+        old_index = session_list.highlighted
+        searching = _is_search(text)
+        new_search = text != self._query
+        self._query = text
+        self.entries = entries
+        now = self.now()
+        session_list.set_options(
+            Option(SessionRow(e, now, is_open=e.session_id == self.current_id), id=e.session_id)
+            for e in entries
+        )
+        if entries:
+            ids = [e.session_id for e in entries]
+            if new_search or keep is None:
+                index = 0
+            elif keep in ids:
+                index = ids.index(keep)
+            else:  # the highlighted one went away (deleted, archived): stay in place
+                index = min(old_index or 0, len(entries) - 1)
+            session_list.highlighted = index
+        self._set_status(self._describe(text, searching, len(entries)))
+        self.query_one("#browser-mode", Static).update("showing archived" if self.show_archived else "")
+        self.post_message(self.ResultsShown(text, len(entries)))
+
+    def _describe(self, text: str, searching: bool, count: int) -> Content:
+        if searching:
+            if not count:
+                return Content.assemble("No sessions match ", (text.strip(), "bold"))
+            found = "1 session matches" if count == 1 else f"{count} sessions match"
+            return Content.assemble(f"{found} ", (text.strip(), "bold"))
+        archived = " (archived ones too)" if self.show_archived else ""
+        if not count:
+            return Content("No saved sessions yet." if not self.show_archived else "No sessions.")
+        return Content(f"{count} session{'s' if count != 1 else ''}{archived}, most recently used first")
+
+    def _show_error(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self._set_status(f"Could not read the sessions: {message}")
+
+    def _set_status(self, text: str | Content) -> None:
+        self.query_one("#browser-status", Static).update(literal(text) if isinstance(text, str) else text)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("rename", "delete", "archive"):
+            # Letters type into the search box; act on a session from the list.
+            if not isinstance(self.focused, SessionList):
+                return False
+            return self.selected is not None
+        if action == "focus_list":
+            return isinstance(self.focused, Input)
+        if action == "open":
+            return self.selected is not None
+        return True
+
+    @property
+    def selected(self) -> Entry | None:
+        session_list = self.query_one(SessionList)
+        index = session_list.highlighted
+        if index is None or not 0 <= index < len(self.entries):
+            return None
+        return self.entries[index]
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_focus_search(self) -> None:
+        self.query_one("#browser-search", Input).focus()
+
+    def action_focus_list(self) -> None:
+        session_list = self.query_one(SessionList)
+        if session_list.option_count:
+            if session_list.highlighted is None:
+                session_list.highlighted = 0
+            session_list.focus()
+
+    def action_open(self) -> None:
+        if (entry := self.selected) is not None:
+            self.dismiss(entry.session_id)
+
+    @on(OptionList.OptionSelected, "#browser-list")
+    def _option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.dismiss(event.option.id)
+
+    def action_toggle_archived(self) -> None:
+        self.show_archived = not self.show_archived
+        self.refresh_results()
+
+    def action_rename(self) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+
+        def renamed(title: str | None) -> None:
+            if title:
+                self._change(lambda: self.store.rename(entry.session_id, title), f"Renamed to “{title}”")
+
+        self.app.push_screen(RenameSessionScreen(entry.title or ""), renamed)
+
+    def action_delete(self) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+        if entry.session_id == self.current_id:
+            self.notify(
+                "This is the conversation you have open: start a new chat first, then delete it.",
+                title="Not deleted",
+                severity="warning",
+            )
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                title = entry.title or UNTITLED
+                self._change(lambda: self.store.delete(entry.session_id), f"Deleted “{title}”")
+
+        self.app.push_screen(ConfirmDeleteScreen(entry.title or UNTITLED, entry.message_count), confirmed)
+
+    def action_archive(self) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+        archive = not entry.archived
+        title = entry.title or UNTITLED
+        if archive:
+            done = f"Archived “{title}”" + ("" if self.show_archived else " (ctrl+t shows archived sessions)")
+        else:
+            done = f"Unarchived “{title}”"
+        self._change(lambda: self.store.set_archived(entry.session_id, archive), done)
+
+    @work(thread=True, group="session-browser-change", exit_on_error=False)
+    def _change(self, change: Callable[[], None], done: str) -> None:
+        try:
+            change()
+        except (StoreError, ValueError) as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Could not change the session", severity="error"
+            )
+            return
+        self.app.call_from_thread(self._changed, done)
+
+    def _changed(self, done: str) -> None:
+        self.notify(done)
+        self.refresh_results()
+
+
+def _is_search(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _entry(summary: SessionSummary | None, hit: SearchHit | None = None) -> Entry:
+    if summary is None:  # found by the search but not listed (created a moment ago)
+        assert hit is not None
+        return Entry(hit.session_id, hit.title, hit.updated, hit.archived, hit=hit)
+    return Entry(
+        summary.id,
+        summary.title,
+        summary.updated,
+        summary.archived,
+        model=summary.model,
+        message_count=summary.message_count,
+        hit=hit,
+    )
+
+
+# -- dialogs -------------------------------------------------------------------------------
+
+
+class RenameSessionScreen(ModalScreen[str | None]):
+    """An input with the current title; Enter saves, Escape cancels. Dismisses with the new
+    title (spaces tidied) or None."""
+
+    DEFAULT_CSS = """
+    RenameSessionScreen {
+        align: center middle;
+        background: $background 60%;
+
+        #rename-dialog {
+            width: 72;
+            max-width: 100%;
+            height: auto;
+            padding: 1 2;
+            background: $surface;
+            border: round $primary;
+            border-title-color: $text-primary;
+            border-title-style: bold;
+        }
+        #rename-hint {
+            color: $text-muted;
+            margin-top: 1;
+        }
+    }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.current = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="rename-dialog") as dialog:
+            dialog.border_title = "Rename session"
+            yield Input(self.current, placeholder="A title for this session", id="rename-input")
+            yield Static("enter saves · esc cancels", id="rename-hint", markup=False)
+
+    @on(Input.Submitted, "#rename-input")
+    def _save(self, event: Input.Submitted) -> None:
+        title = " ".join(event.value.split())
+        if not title:
+            self.notify("A title cannot be empty.", severity="warning")
+            return
+        self.dismiss(title if title != self.current else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDeleteScreen(ModalScreen[bool]):
+    """Delete (y / d) or keep (n / Escape, the default button)."""
+
+    DEFAULT_CSS = """
+    ConfirmDeleteScreen {
+        align: center middle;
+        background: $background 60%;
+
+        #delete-dialog {
+            width: 72;
+            max-width: 100%;
+            height: auto;
+            padding: 1 2;
+            background: $surface;
+            border: round $error;
+            border-title-color: $text-error;
+            border-title-style: bold;
+        }
+        #delete-buttons {
+            height: auto;
+            margin-top: 1;
+            align-horizontal: right;
+            Button { margin-left: 1; }
+        }
+    }
+    """
+
+    BINDINGS = [
+        Binding("y,d", "answer(True)", "Delete"),
+        Binding("n,escape", "answer(False)", "Keep"),
+    ]
+
+    AUTO_FOCUS = "#delete-cancel"
+
+    def __init__(self, title: str, message_count: int | None) -> None:
+        super().__init__()
+        self.session_title = title
+        self.message_count = message_count
+
+    def compose(self) -> ComposeResult:
+        messages = f" and its {_messages(self.message_count)}" if self.message_count else ""
+        with Vertical(id="delete-dialog") as dialog:
+            dialog.border_title = "Delete this session?"
+            yield Static(
+                Content.assemble(
+                    "“", literal(self.session_title, "bold"), f"”{messages} will be deleted for good."
+                ),
+                id="delete-text",
+            )
+            with Horizontal(id="delete-buttons"):
+                yield Button(Content.assemble("Keep  ", ("esc", "dim")), id="delete-cancel")
+                yield Button(Content.assemble("Delete  ", ("y", "dim")), variant="error", id="delete-confirm")
+
+    @on(Button.Pressed, "#delete-confirm")
+    def _confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#delete-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
