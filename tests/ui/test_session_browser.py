@@ -38,6 +38,8 @@ DAY = 86400.0
 class BrowserApp(App[None]):
     """Stands in for the chat app: opens the browser and keeps what it returns."""
 
+    AUTO_FOCUS = "#prompt"  # as the chat app: screens must name their own focus
+
     def __init__(self, store: Any, *, current_id: str | None = None, debounce: float = 0.0) -> None:
         super().__init__()
         self.store = store
@@ -113,6 +115,13 @@ def sessions(store: SessionStore) -> dict[str, Conversation]:
             store, chat("An old question about flour types", "Bread flour has more protein."), hours_ago=80
         ),
     }
+
+
+async def wait_until(pilot: Pilot[None], condition: Any, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await pilot.pause(0.01)
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:
@@ -258,6 +267,36 @@ async def test_rename(store: SessionStore, sessions: dict[str, Conversation]) ->
         assert store.summary(sessions["weather"].id).title == "Paris weather"
         assert app.titles()[1] == "Paris weather"
         assert app.browser.selected is not None and app.browser.selected.session_id == sessions["weather"].id
+
+
+async def test_keys_typed_in_a_burst_act_where_the_previous_key_left_the_focus(
+    store: SessionStore, sessions: dict[str, Conversation]
+) -> None:
+    app = BrowserApp(store)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await app.results()
+        for key in ("down", "down", "r"):  # all queued before any is handled, like a fast typist
+            app.simulate_key(key)
+        await pilot.pause()
+        assert isinstance(app.screen, RenameSessionScreen)
+        assert app.screen.query_one(Input).value == "What's the weather in Paris today?"
+        await pilot.press("escape")
+        for key in ("up", "up", "x"):  # back to the search box, and type there
+            app.simulate_key(key)
+        await pilot.pause()
+        assert app.browser.query_one("#browser-search", Input).value == "x"
+
+
+async def test_enter_right_after_typing_opens_the_match_for_what_was_typed(
+    store: SessionStore, sessions: dict[str, Conversation]
+) -> None:
+    app = BrowserApp(store, debounce=0.15)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await app.results()
+        for key in ("s", "u", "n", "n", "y", "enter"):  # faster than the search debounce
+            app.simulate_key(key)
+        await wait_until(pilot, lambda: bool(app.opened))
+        assert app.opened == [sessions["weather"].id]
 
 
 async def test_rename_cancelled_changes_nothing(

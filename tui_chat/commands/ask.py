@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_chat.commands.ask_output import AskOutput, JsonLinesOutput, PlainOutput
-from tui_chat.commands.ask_session import SessionUnavailable, open_session
+from tui_chat.commands.ask_session import SessionUnavailable, add_session_options, open_session
 from tui_chat.commands.common import add_connection_options, settings_from_args
 from tui_chat.commands.exit_codes import EXIT_API_ERROR, EXIT_CUT_OFF, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tui_chat.config import ConfigError, Settings
@@ -54,21 +54,7 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--json", dest="json_lines", action="store_true", help="print JSON Lines events instead of text"
     )
-    saving = parser.add_argument_group("sessions")
-    which = saving.add_mutually_exclusive_group()
-    which.add_argument(
-        "--continue",
-        "-c",
-        dest="continue_last",
-        action="store_true",
-        help="go on with the most recently used session (its model and system prompt too)",
-    )
-    which.add_argument(
-        "--session",
-        metavar="ID",
-        dest="session_id",
-        help="go on with saved session ID (a unique prefix will do)",
-    )
+    saving = add_session_options(parser, subcommand=True)
     saving.add_argument("--no-save", action="store_true", help="do not save this exchange as a session")
     parser.set_defaults(func=run)
 
@@ -89,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         session = open_session(
             settings,
-            continue_last=args.continue_last,
-            session_id=args.session_id,
+            continue_last=getattr(args, "continue_last", False),
+            session_id=getattr(args, "session_id", None),
             save=not args.no_save,
             warn=output.warning,
         )

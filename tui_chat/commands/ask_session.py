@@ -12,6 +12,7 @@ warnings, the turn still runs.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import dataclasses
 from collections.abc import Callable
@@ -23,6 +24,32 @@ from tui_chat.engine.events import Event
 from tui_chat.store import SessionRecorder, SessionStore, StoreError
 
 COMMAND_LINE = "command line"  # Settings.sources value for a flag
+
+
+def add_session_options(
+    parser: argparse.ArgumentParser, *, subcommand: bool = False
+) -> argparse._ArgumentGroup:
+    """--continue / --session ID (shared with `tui-chat ask`). On a subcommand's parser they
+    default to "absent", so `tui-chat --continue ask ...` keeps the option given before it."""
+    group = parser.add_argument_group("sessions")
+    which = group.add_mutually_exclusive_group()
+    default = argparse.SUPPRESS if subcommand else None
+    which.add_argument(
+        "--continue",
+        "-c",
+        dest="continue_last",
+        action="store_true",
+        default=argparse.SUPPRESS if subcommand else False,
+        help="go on with the most recently used session (its model and system prompt too)",
+    )
+    which.add_argument(
+        "--session",
+        metavar="ID",
+        dest="session_id",
+        default=default,
+        help="go on with saved session ID (a unique prefix will do; `tui-chat sessions` lists them)",
+    )
+    return group
 
 
 class SessionUnavailable(Exception):
@@ -97,7 +124,9 @@ def open_session(
     if store.warning:
         warn(store.warning)
     try:
-        conversation, settings = _choose(store, settings, continue_last, session_id)
+        conversation, settings = choose_conversation(
+            store, settings, continue_last=continue_last, session_id=session_id
+        )
     except BaseException:
         store.close()
         raise
@@ -112,25 +141,25 @@ def _fresh(settings: Settings) -> Conversation:
     return Conversation(system_prompt=settings.system_prompt, model=settings.model)
 
 
-def _choose(
-    store: SessionStore, settings: Settings, continue_last: bool, session_id: str | None
+def choose_conversation(
+    store: SessionStore, settings: Settings, *, continue_last: bool = False, session_id: str | None = None
 ) -> tuple[Conversation, Settings]:
+    """The saved conversation `--continue` / `--session ID` ask for (a new one for neither), and
+    the settings to go on with it. Blocking. Raises SessionUnavailable."""
     if session_id is None and not continue_last:
         return _fresh(settings), settings
     try:
         if session_id is None:
             session_id = store.most_recent_id()
             if session_id is None:
-                raise SessionUnavailable(
-                    "no saved session to continue yet: run `tui-chat ask PROMPT` without --continue first"
-                )
+                raise SessionUnavailable("no saved session to continue yet: start one without --continue")
         conversation = store.load(session_id)
     except StoreError as exc:
         raise SessionUnavailable(f"{exc} (`tui-chat sessions` lists them)") from exc
-    return conversation, _keep_session_settings(conversation, settings)
+    return conversation, keep_session_settings(conversation, settings)
 
 
-def _keep_session_settings(conversation: Conversation, settings: Settings) -> Settings:
+def keep_session_settings(conversation: Conversation, settings: Settings) -> Settings:
     """A reopened session goes on with its model and system prompt; flags override both."""
     if settings.sources.get("model") != COMMAND_LINE and conversation.model:
         settings = dataclasses.replace(settings, model=conversation.model)

@@ -159,28 +159,59 @@ def _messages(count: int | None) -> str:
 
 class SessionList(OptionList):
     """The list of sessions. Up on the first row returns to the search box; typing a letter
-    that is not a key binding goes to the search box too."""
+    that is not a key binding goes to the search box too.
 
-    BINDINGS = [
-        Binding("up", "up_or_search", "Up", show=False),
-        Binding("slash", "screen.focus_search", "Search", show=False),
-    ]
+    Keys typed in a burst all go to the widget focused when they arrived, and bindings run
+    only once a key has bubbled up to the app. So the keys that move the focus are handled
+    here, at once, with `Screen.set_focus`: the keys after them act where they left it."""
 
-    def action_up_or_search(self) -> None:
-        if not self.highlighted:  # None or 0
-            self.screen.query_one("#browser-search", Input).focus()
-        else:
-            self.action_cursor_up()
+    BINDINGS = [Binding("enter", "select", "Open")]
 
     def on_key(self, event: Key) -> None:
+        if event.key in ("up", "down") and self.screen.focused is self:
+            event.stop()
+            event.prevent_default()
+            if event.key == "down":
+                self.action_cursor_down()
+            elif not self.highlighted:  # None or 0: back to the search box
+                self.screen.set_focus(self.screen.query_one("#browser-search", Input))
+            else:
+                self.action_cursor_up()
+            return
         if not (event.is_printable and event.character) or event.key in self.screen.active_bindings:
             return
         event.stop()
         event.prevent_default()
         search = self.screen.query_one("#browser-search", Input)
-        search.focus()
+        self.screen.set_focus(search)
         search.cursor_position = len(search.value)
         search.insert_text_at_cursor(event.character)
+
+
+class SearchBox(Input):
+    """The search input. Down moves to the list at once (see `SessionList`); a key that
+    reaches it after the focus moved on is left to the focused widget's bindings."""
+
+    BINDINGS = [
+        Binding("enter", "screen.open", "Open"),
+        # Handled in _on_key (at once); the binding puts it in the footer.
+        Binding("down", "screen.focus_list", "Select", key_display="↓"),
+    ]
+
+    async def _on_key(self, event: Key) -> None:
+        if self.screen.focused is not self:
+            # Not typed here (prevent_default skips Input's handler); it still bubbles up, and
+            # the app checks the bindings of what is focused now.
+            event.prevent_default()
+            return
+        if event.key == "down":
+            event.stop()
+            event.prevent_default()
+            screen = self.screen
+            if isinstance(screen, SessionBrowser):
+                screen.action_focus_list()
+            return
+        await super()._on_key(event)
 
 
 class SessionBrowser(ModalScreen[str | None]):
@@ -230,9 +261,6 @@ class SessionBrowser(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="browser_close"),
-        # Priority: Enter opens the highlighted session from the search box and the list alike.
-        Binding("enter", "open", "Open", id="browser_open", priority=True),
-        Binding("down", "focus_list", "Sessions", id="browser_focus_list", show=False),
         Binding("r", "rename", "Rename", id="browser_rename"),
         Binding("d", "delete", "Delete", id="browser_delete"),
         Binding("a", "archive", "Archive", id="browser_archive"),
@@ -267,6 +295,7 @@ class SessionBrowser(ModalScreen[str | None]):
         self._query = ""  # what the list shows results for
         self._generation = 0  # bumped per query; late results of older ones are dropped
         self._debounce_timer: Timer | None = None
+        self._open_when_shown = False  # Enter came before the results of what was typed
 
     def compose(self) -> ComposeResult:
         with Vertical(id="browser"):
@@ -274,7 +303,7 @@ class SessionBrowser(ModalScreen[str | None]):
                 yield Static("Sessions", id="browser-title", markup=False)
                 yield Static("", id="browser-mode", markup=False)
             # No select-on-focus: coming back from the list, typing goes on with the query.
-            yield Input(placeholder="Search all sessions…", id="browser-search", select_on_focus=False)
+            yield SearchBox(placeholder="Search all sessions…", id="browser-search", select_on_focus=False)
             yield Static("Loading…", id="browser-status", markup=False)
             yield SessionList(id="browser-list")
         yield Footer()
@@ -356,6 +385,10 @@ class SessionBrowser(ModalScreen[str | None]):
         self._set_status(self._describe(text, searching, len(entries)))
         self.query_one("#browser-mode", Static).update("showing archived" if self.show_archived else "")
         self.post_message(self.ResultsShown(text, len(entries)))
+        if self._open_when_shown:
+            self._open_when_shown = False
+            if entries:
+                self.dismiss(entries[0].session_id)
 
     def _describe(self, text: str, searching: bool, count: int) -> Content:
         if searching:
@@ -383,10 +416,8 @@ class SessionBrowser(ModalScreen[str | None]):
             if not isinstance(self.focused, SessionList):
                 return False
             return self.selected is not None
-        if action == "focus_list":
-            return isinstance(self.focused, Input)
         if action == "open":
-            return self.selected is not None
+            return self.selected is not None or isinstance(self.focused, Input)
         return True
 
     @property
@@ -401,16 +432,21 @@ class SessionBrowser(ModalScreen[str | None]):
         self.dismiss(None)
 
     def action_focus_search(self) -> None:
-        self.query_one("#browser-search", Input).focus()
+        self.set_focus(self.query_one("#browser-search", Input))
 
     def action_focus_list(self) -> None:
         session_list = self.query_one(SessionList)
         if session_list.option_count:
             if session_list.highlighted is None:
                 session_list.highlighted = 0
-            session_list.focus()
+            self.set_focus(session_list)
 
     def action_open(self) -> None:
+        if isinstance(self.focused, Input) and self.search_text != self._query:
+            # Typed and Enter pressed before the search ran: open its best match once shown.
+            self._open_when_shown = True
+            self.refresh_results()
+            return
         if (entry := self.selected) is not None:
             self.dismiss(entry.session_id)
 
@@ -531,6 +567,9 @@ class RenameSessionScreen(ModalScreen[str | None]):
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    # Explicit: a screen without one uses the app's AUTO_FOCUS (the chat app's prompt).
+    AUTO_FOCUS = "#rename-input"
 
     def __init__(self, title: str) -> None:
         super().__init__()
