@@ -13,7 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tui_chat.engine.conversation import Conversation
+from tui_chat.engine.conversation import Conversation, Message
 from tui_chat.engine.events import (
     MessageAdded,
     ToolCallArgumentsDelta,
@@ -181,8 +181,12 @@ class ToolSidebar(VerticalScroll):
     def show_history(self, conversation: Conversation) -> None:
         """Rebuild from a (not running) conversation: its calls as they happened."""
         self.clear()
+        # Only the turns that stay on screen are built: a long session opens quickly.
+        messages = conversation.messages
+        start = _history_start(messages, self.MAX_TURNS)
+        self._turn_number = sum(1 for m in messages[:start] if m.role == "user")
         by_name: dict[str, list[ToolCallCard]] = {}
-        for message in conversation.messages:
+        for message in messages[start:]:
             if message.role == "user":
                 self._begin_turn(message.content)
             elif message.role == "assistant" and message.tool_calls:
@@ -267,3 +271,20 @@ class ToolSidebar(VerticalScroll):
                 self._cards.pop(card.call_id, None)
             if old.is_attached:
                 old.remove()
+
+
+def _history_start(messages: list[Message], max_turns: int) -> int:
+    """Where the last `max_turns` turns with tool calls begin (a user message's index)."""
+    kept = 0
+    has_calls = False
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if message.role == "assistant" and message.tool_calls:
+            has_calls = True
+        elif message.role == "user":
+            if has_calls:
+                kept += 1
+                if kept == max_turns:
+                    return index
+            has_calls = False
+    return 0
