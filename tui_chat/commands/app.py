@@ -1,20 +1,52 @@
-"""PLACEHOLDER owned by the UI engineer: `tui-chat` with no subcommand opens the Textual app.
-
-Replace this module wholesale; cli.py only needs `add_arguments(parser)` and `run(args) -> int`.
-"""
+"""`tui-chat` with no subcommand: open the full-screen chat app."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from tui_chat.commands.common import add_connection_options
+from tui_chat.commands.ask_session import add_session_options
+from tui_chat.commands.common import add_connection_options, settings_from_args
+from tui_chat.config import ConfigError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_connection_options(parser)
+    add_session_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("tui-chat: the app is not built yet; try `tui-chat ask PROMPT`", file=sys.stderr)
-    return 2
+    try:
+        settings = settings_from_args(args)
+    except ConfigError as exc:
+        print(f"tui-chat: {exc}", file=sys.stderr)
+        return 2
+    from tui_chat.commands.ask_session import SessionUnavailable, choose_conversation
+    from tui_chat.store import SessionStore, StoreError
+
+    # Opened before the app starts (no event loop to block yet); the app shows its warning.
+    store: SessionStore | None = None
+    try:
+        store = SessionStore.open()
+    except StoreError as exc:
+        print(f"tui-chat: warning: {exc}; conversations will not be saved", file=sys.stderr)
+    conversation = None
+    continue_last, session_id = getattr(args, "continue_last", False), getattr(args, "session_id", None)
+    if continue_last or session_id:
+        try:
+            if store is None:
+                raise SessionUnavailable("the session database cannot be opened")
+            conversation, settings = choose_conversation(
+                store, settings, continue_last=continue_last, session_id=session_id
+            )
+        except SessionUnavailable as exc:
+            print(f"tui-chat: {exc}", file=sys.stderr)
+            if store is not None:
+                store.close()
+            return 2
+    # Imported here so `tui-chat ask` and `tui-chat config` never load Textual.
+    from tui_chat.ui.app import ChatApp
+
+    app = ChatApp(settings, conversation=conversation, store=store, save_sessions=store is not None)
+    app.run()
+    return int(app.return_code or 0)

@@ -1,0 +1,81 @@
+"""Helpers for the app's pilot tests: an app wired to the loopback server, and waiting on
+conditions instead of sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tests.fakeserver import FakeServer
+from tui_chat.config import Settings
+from tui_chat.engine.conversation import Conversation
+from tui_chat.ui.app import ChatApp
+from tui_chat.ui.widgets.chat_log import ChatLog
+from tui_chat.ui.widgets.messages import AssistantMessage, ErrorMessage, UserMessage
+
+SIZE = (120, 40)
+
+
+def settings_for(server: FakeServer | None, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"model": "fake-model", "max_retries": 0, "timeout": 10.0}
+    if server is not None:
+        values.update(base_url=server.url, api_key="test-key")
+    values.update(overrides)
+    return Settings(**values)
+
+
+def make_app(
+    server: FakeServer | None,
+    *,
+    conversation: Conversation | None = None,
+    **overrides: Any,
+) -> ChatApp:
+    return ChatApp(settings_for(server, **overrides), conversation=conversation, freeze_gc=False)
+
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    """Let the app run until `condition()` holds (fails the test after `timeout` seconds)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await pilot.pause(0.01)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait for the turn worker to end and every reply to finish its final render."""
+    app = pilot.app
+    assert isinstance(app, ChatApp)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.chat_log.wait_settled()
+    await pilot.pause()
+
+
+async def send(pilot: Pilot[Any], text: str) -> None:
+    """Type `text` in the prompt and press Enter."""
+    app = pilot.app
+    assert isinstance(app, ChatApp)
+    app.prompt.focus()
+    app.prompt.insert(text)
+    await pilot.press("enter")
+
+
+def log_of(app: ChatApp) -> ChatLog:
+    return app.chat_log
+
+
+def replies(app: ChatApp) -> list[AssistantMessage]:
+    return list(app.chat_log.query(AssistantMessage))
+
+
+def user_views(app: ChatApp) -> list[UserMessage]:
+    return list(app.chat_log.query(UserMessage))
+
+
+def errors(app: ChatApp) -> list[ErrorMessage]:
+    return list(app.chat_log.query(ErrorMessage))

@@ -1,0 +1,636 @@
+"""The full-screen chat app: status bar, chat log, prompt, tool sidebar, footer.
+
+The app is the `ChatHost` of a `ChatController` (tui_chat/ui/chat_controller.py), which holds the
+conversation and runs turns. The app turns user actions into controller calls and routes turn
+events to widgets: everything for the log as a `ChatLog.TurnEvent` message (rendered in the
+log's own task), tool events also to the sidebar, usage to the status bar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Coroutine, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker
+
+from tui_chat.config import ConfigError, Settings, ToolPolicy
+from tui_chat.engine.conversation import Conversation, Message, ToolCall
+from tui_chat.engine.events import (
+    Event,
+    MessageAdded,
+    ResponseFinished,
+    TextDelta,
+    ToolCallArgumentsDelta,
+    ToolCallCompleted,
+    ToolCallStarted,
+    ToolExecutionStarted,
+    ToolResultReady,
+    TurnEnded,
+)
+from tui_chat.engine.turn import ChatEngine, TurnOptions
+from tui_chat.tools.registry import ToolRegistry
+from tui_chat.ui.bindings import APP_BINDINGS
+from tui_chat.ui.chat_controller import ChatController, NotReady
+from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
+from tui_chat.ui.widgets.chat_log import ChatLog
+from tui_chat.ui.widgets.messages import ErrorMessage
+from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.reply_body import ReplyBody
+from tui_chat.ui.widgets.status_bar import StatusBar, describe_endpoint
+from tui_chat.ui.widgets.text import code_blocks
+from tui_chat.ui.widgets.tool_sidebar import ToolSidebar
+
+if TYPE_CHECKING:
+    from tui_chat.store import SessionStore
+    from tui_chat.ui.session_saver import SessionSaver
+
+SIDEBAR_MIN_WIDTH = 100
+"""Below this many columns the sidebar hides itself (unless toggled on)."""
+
+_SIDEBAR_EVENTS = (
+    ToolCallStarted,
+    ToolCallArgumentsDelta,
+    ToolCallCompleted,
+    ToolExecutionStarted,
+    ToolResultReady,
+    TurnEnded,
+)
+
+
+def welcome_text(settings: Settings, not_ready: str) -> str:
+    """The empty log's message: how to start, or (first run) how to configure."""
+    if not_ready:
+        return f"""\
+# Welcome to tui-chat
+
+tui-chat is not connected to a model yet: {not_ready}.
+
+**To use OpenAI**, set your key and start again:
+
+```
+export OPENAI_API_KEY=sk-...
+tui-chat
+```
+
+**For a local server** (Ollama, llama.cpp, vLLM, LM Studio) pass its URL and a model:
+
+```
+tui-chat --base-url http://localhost:11434/v1 --model llama3.2
+```
+
+**Azure OpenAI**: set `AZURE_OPENAI_API_KEY` and `AZURE_OPENAI_ENDPOINT` (and `--model` as
+your deployment).
+
+To keep these settings, put them in the config file (`tui-chat config path` prints where;
+`tui-chat config show` shows what is in effect). Press **ctrl+q** to quit.
+"""
+    return """\
+Type a message below and press **enter**. **ctrl+j** adds a line, **esc** stops a reply,
+**ctrl+o** opens saved sessions, **ctrl+p** lists every command (switch model, system prompt,
+tool policies, …).
+"""
+
+
+class ChatApp(App[None]):
+    TITLE = "tui-chat"
+    CSS_PATH = "app.tcss"
+    BINDINGS = APP_BINDINGS
+    AUTO_FOCUS = "#prompt"
+    PAUSE_GC_ON_SCROLL = True
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        client: Any = None,
+        registry: ToolRegistry | None = None,
+        problems: Sequence[str] = (),
+        conversation: Conversation | None = None,
+        freeze_gc: bool = True,
+        store: SessionStore | None = None,
+        save_sessions: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        # Sessions: the store to save to (None: the default one, opened at start-up in a thread).
+        self._store = store
+        self._save_sessions = save_sessions
+        self.sessions: SessionSaver | None = None
+        self.problems = list(problems)
+        self._freeze_gc = freeze_gc
+        self._sidebar_choice: bool | None = None  # None: automatic by width
+        not_ready = ""
+        if client is None:
+            try:
+                from tui_chat.engine.providers import make_client
+
+                client = make_client(self.settings)
+            except ConfigError as exc:
+                not_ready = str(exc)
+        if registry is None and self.settings.tools_enabled:
+            from tui_chat.tools.setup import build_registry
+
+            setup = build_registry(self.settings)
+            registry = setup.registry
+            self.problems += setup.problems
+        self.client = client
+        self.registry = registry
+        model = (conversation.model if conversation and conversation.model else None) or self.settings.model
+        engine = None
+        if client is not None:
+            engine = ChatEngine(
+                client,
+                registry,
+                TurnOptions(
+                    model=model,
+                    temperature=self.settings.temperature,
+                    max_tool_rounds=self.settings.max_tool_rounds,
+                    legacy_functions=self.settings.legacy_functions,
+                    use_tools=self.settings.tools_enabled,
+                ),
+            )
+        if conversation is None:
+            conversation = Conversation(system_prompt=self.settings.system_prompt, model=model)
+        self.controller = ChatController(self, engine, conversation, not_ready=not_ready)
+
+    # --- layout ---------------------------------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(APP_VARIABLE_DEFAULTS)
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="chat"):
+                yield ChatLog(id="log")
+                yield PromptInput(id="prompt")
+            yield ToolSidebar(id="sidebar")
+        yield Footer(id="footer")
+
+    @property
+    def chat_log(self) -> ChatLog:
+        return self.query_one("#log", ChatLog)
+
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one("#prompt", PromptInput)
+
+    @property
+    def sidebar(self) -> ToolSidebar:
+        return self.query_one("#sidebar", ToolSidebar)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one("#status", StatusBar)
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.controller.conversation
+
+    async def on_mount(self) -> None:
+        status = self.status_bar
+        status.model = self.current_model
+        status.endpoint = describe_endpoint(
+            self.settings.provider, self.settings.base_url, self.settings.azure_endpoint
+        )
+        status.tools = (
+            len(self.registry.openai_tools()) if self.registry and self.settings.tools_enabled else 0
+        )
+        if self.controller.not_ready:
+            status.state = "not configured"
+        await self.show_conversation(self.conversation)
+        if self._save_sessions:
+            from tui_chat.ui.session_saver import SessionSaver
+
+            self.sessions = await SessionSaver.start(
+                self.controller, self._store, provider=self.settings.provider, warn=self._warn
+            )
+        for problem in [*self.settings.warnings, *self.problems]:
+            self.notify(problem, severity="warning", timeout=10)
+        self._update_sidebar()
+        if self._freeze_gc:
+            # Everything built at start-up lives as long as the app: keep it out of GC scans.
+            self.call_after_refresh(gc.freeze)
+
+    # --- garbage collection -------------------------------------------------------------------
+    # A full GC pass scans every live object, and a chat app keeps many (widgets of earlier
+    # replies, hidden chunks): collections during streaming stalled frames for longer and longer
+    # as a reply grew. Objects that survived a sealed chunk or a finished turn are long-lived:
+    # after a cheap young-generation collection they are frozen out of later scans. A full
+    # collection runs when the user starts over (new chat / clear), where a pause is expected.
+
+    def freeze_long_lived(self) -> None:
+        if self._freeze_gc:
+            gc.collect(1)
+            gc.freeze()
+
+    def collect_all(self) -> None:
+        if self._freeze_gc:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+
+    def on_reply_body_chunk_sealed(self, _: ReplyBody.ChunkSealed) -> None:
+        self.freeze_long_lived()
+
+    def _warn(self, message: str) -> None:
+        self.notify(message, severity="warning", timeout=10)
+
+    async def on_unmount(self) -> None:
+        if self.sessions is not None:
+            await self.sessions.close()  # the final state of the conversation, then the store
+
+    async def show_conversation(self, conversation: Conversation) -> None:
+        """Draw `conversation` (start-up, new chat, or a loaded session)."""
+        welcome = welcome_text(self.settings, self.controller.not_ready)
+        await self.chat_log.show_conversation(conversation, welcome=welcome)
+        self.sidebar.show_history(conversation)
+        usage_in = usage_out = 0
+        for message in conversation.messages:
+            if message.usage:
+                usage_in += int(message.usage.get("prompt_tokens") or 0)
+                usage_out += int(message.usage.get("completion_tokens") or 0)
+        self.status_bar.prompt_tokens = usage_in
+        self.status_bar.completion_tokens = usage_out
+        self.status_bar.model = self.current_model
+
+    def on_resize(self) -> None:
+        self._update_sidebar()
+
+    def _update_sidebar(self) -> None:
+        visible = self._sidebar_choice
+        if visible is None:
+            visible = self.size.width >= SIDEBAR_MIN_WIDTH
+        self.sidebar.display = visible
+
+    @property
+    def current_model(self) -> str:
+        engine = self.controller.engine
+        if engine is not None:
+            return engine.options.model
+        return self.conversation.model or self.settings.model
+
+    # --- ChatHost: what the controller calls -----------------------------------------------------
+
+    def run_turn_worker(self, work: Coroutine[Any, Any, None]) -> Worker[None]:
+        return self.run_worker(work, name="turn", group="turn", exclusive=True, exit_on_error=False)
+
+    def show_event(self, event: Event) -> None:
+        # Text deltas are by far the most frequent: check them first, and only post.
+        self.chat_log.post_message(ChatLog.TurnEvent(event))
+        if isinstance(event, TextDelta):
+            return
+        if isinstance(event, _SIDEBAR_EVENTS):
+            self.sidebar.handle_event(event)
+        if isinstance(event, ResponseFinished):
+            self.status_bar.add_usage(event.usage)
+
+    def turn_started(self) -> None:
+        self.prompt.set_busy(True)
+        self.status_bar.state = "streaming"
+        self.refresh_bindings()
+
+    def turn_finished(self) -> None:
+        self.prompt.set_busy(False)
+        self.status_bar.state = "ready"
+        self.refresh_bindings()
+        self.call_after_refresh(self.freeze_long_lived)
+
+    async def confirm_tool(self, call: ToolCall) -> bool:
+        from tui_chat.ui.screens.confirm_tool import ConfirmToolScreen
+
+        self.status_bar.state = "confirm"
+        screen = ConfirmToolScreen(call)
+        try:
+            answer = await self.push_screen_wait(screen)
+        except asyncio.CancelledError:
+            # Stopped while asking: take the question away; the engine refuses the call.
+            if self.screen is screen:
+                screen.dismiss("deny")
+            raise
+        finally:
+            self.status_bar.state = "streaming"
+        if answer == "always":
+            self.set_tool_policy(call.name, "always")
+        return answer in ("once", "always")
+
+    def set_tool_policy(self, name: str, policy: ToolPolicy) -> None:
+        """Change a tool's policy now and in the config file."""
+        if self.registry is not None and self.registry.get(name) is not None:
+            self.registry.set_policy(name, policy)
+        try:
+            from tui_chat.config import save_setting
+
+            save_setting(("tools", "policies", name), policy)
+        except (ConfigError, OSError, ValueError) as exc:
+            self.notify(f"{name}: {policy} for this session only; not saved: {exc}", severity="warning")
+
+    # --- sending --------------------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    def _submitted(self, event: PromptInput.Submitted) -> None:
+        self.send(event.text)
+
+    def send(self, text: str) -> bool:
+        """Send `text` as the user (what Enter does)."""
+        if self.controller.busy or not text.strip():
+            return False
+        log = self.chat_log
+        editing = self.controller.editing
+        if self.controller.engine is None:
+            log.mount(ErrorMessage("config", self.controller.not_ready or "Not configured."))
+            log.anchor()
+            return False
+        if editing is not None:
+            log.remove_from(editing)
+        try:
+            message = self.controller.send(text)
+        except NotReady as exc:
+            log.mount(ErrorMessage("config", str(exc)))
+            return False
+        if editing is not None:
+            self.sidebar.show_history(self.conversation)
+            self._show_editing(False)
+        self.prompt.clear()
+        log.add_message(message)
+        log.anchor()
+        self.sidebar.handle_event(MessageAdded(message))
+        return True
+
+    def _show_editing(self, editing: bool) -> None:
+        prompt = self.prompt
+        prompt.set_class(editing, "-editing")
+        prompt.border_title = "Editing your last message: enter resends it, esc cancels" if editing else None
+        for marked in self.query(".message.-editing"):
+            marked.remove_class("-editing")
+        if editing and self.controller.editing is not None:
+            view = self.chat_log.view_of(self.controller.editing.id)
+            if view is not None:
+                view.add_class("-editing")
+        self.refresh_bindings()
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        controller = self.controller
+        busy = controller.busy
+        if action == "stop":
+            return busy
+        if action == "cancel_edit":
+            return not busy and controller.editing is not None
+        if action == "focus_log":
+            return not busy and controller.editing is None and self.focused is not self.chat_log
+        if action == "leave_log":
+            return not busy
+        if action == "regenerate":
+            return True if controller.can_regenerate() else None
+        if action in ("edit_last", "edit_message"):
+            return True if not busy and self.conversation.last("user") is not None else None
+        if action == "copy_reply":
+            return True if self._last_reply() is not None else None
+        return True
+
+    def action_stop(self) -> None:
+        if self.controller.stop():
+            self.status_bar.state = "stopping"
+
+    def action_cancel_edit(self) -> None:
+        self.controller.cancel_edit()
+        self.prompt.clear()
+        self._show_editing(False)
+
+    def action_focus_log(self) -> None:
+        self.chat_log.focus()
+
+    def action_leave_log(self) -> None:
+        self.prompt.focus()
+
+    def action_focus_prompt(self) -> None:
+        self.prompt.focus()
+
+    def action_regenerate(self) -> None:
+        if self.controller.busy:
+            self.notify("A reply is streaming: press esc to stop it first.", timeout=3)
+            return
+        user = self.conversation.last("user")
+        if user is None:
+            self.notify("Nothing to regenerate yet.", timeout=3)
+            return
+        if self.controller.engine is None:
+            self.send(user.content or "")
+            return
+        if self.controller.editing is not None:
+            self.action_cancel_edit()
+        self.chat_log.remove_after(user)
+        self.controller.regenerate()
+        self.sidebar.show_history(self.conversation)
+        self.sidebar.handle_event(MessageAdded(user))
+        self.chat_log.anchor()
+
+    def action_edit_last(self) -> None:
+        text = self.controller.start_edit()
+        if text is None:
+            if self.controller.busy:
+                self.notify("A reply is streaming: press esc to stop it first.", timeout=3)
+            return
+        prompt = self.prompt
+        prompt.text = text
+        prompt.move_cursor(prompt.document.end)
+        prompt.focus()
+        self._show_editing(True)
+
+    def action_edit_message(self) -> None:
+        self.action_edit_last()
+
+    @on(PromptInput.RecallRequested)
+    def _recall(self) -> None:
+        self.action_edit_last()
+
+    def _last_reply(self) -> Message | None:
+        for message in reversed(self.conversation.messages):
+            if message.role == "assistant" and message.content:
+                return message
+        return None
+
+    def action_copy_reply(self) -> None:
+        reply = self._last_reply()
+        if reply is None:
+            self.notify("No reply to copy yet.", timeout=3)
+            return
+        self.copy_to_clipboard(reply.content or "")
+        self.notify(f"Copied the last reply ({len(reply.content or '')} characters)", timeout=2)
+
+    def action_copy_code(self) -> None:
+        """Copy the last code block of the last reply (in the log: the focused message's)."""
+        reply = self._last_reply()
+        blocks = code_blocks(reply.content or "") if reply is not None else []
+        if not blocks:
+            self.notify("No code block in the last reply.", timeout=3)
+            return
+        language, code = blocks[-1]
+        self.copy_to_clipboard(code)
+        self.notify(f"Copied a code block{f' ({language})' if language else ''}", timeout=2)
+
+    async def action_new_chat(self) -> None:
+        await self._fresh(system_prompt=self.settings.system_prompt)
+
+    async def action_clear(self) -> None:
+        await self._fresh(system_prompt=self.conversation.system_prompt)
+
+    async def _fresh(self, *, system_prompt: str | None) -> None:
+        if self.controller.busy:
+            self.controller.stop()
+            await self.workers.wait_for_complete()
+        self._show_editing(False)
+        self.prompt.clear()
+        conversation = self.controller.fresh_conversation(
+            system_prompt=system_prompt, model=self.current_model
+        )
+        await self.show_conversation(conversation)
+        self.prompt.focus()
+        self.call_after_refresh(self.collect_all)
+
+    async def load_conversation(self, conversation: Conversation) -> None:
+        """Open an existing conversation (the sessions screen calls this)."""
+        if self.controller.busy:
+            self.controller.stop()
+            await self.workers.wait_for_complete()
+        self._show_editing(False)
+        self.controller.open(conversation)
+        if conversation.model and self.controller.engine is not None:
+            self.controller.engine.options.model = conversation.model
+        await self.show_conversation(conversation)
+
+    def action_sessions(self) -> None:
+        from tui_chat.ui.session_saver import open_session_browser
+
+        open_session_browser(self)
+
+    def action_toggle_sidebar(self) -> None:
+        self._sidebar_choice = not self.sidebar.display
+        self._update_sidebar()
+
+    def action_switch_model(self) -> None:
+        from tui_chat.ui.screens.model_picker import ModelPickerScreen
+
+        def chosen(model: str | None) -> None:
+            if model:
+                self.controller.set_model(model)
+                self.status_bar.model = model
+                self.notify(f"Model: {model}", timeout=2)
+
+        self.push_screen(ModelPickerScreen(self.current_model, self._list_models), chosen)
+
+    async def _list_models(self) -> list[str]:
+        if self.client is None:
+            return []
+        from tui_chat.engine.providers import list_models
+
+        return await list_models(self.client)
+
+    def action_system_prompt(self) -> None:
+        from tui_chat.ui.screens.system_prompt import SystemPromptResult, SystemPromptScreen
+
+        def chosen(result: SystemPromptResult | None) -> None:
+            if result is None:
+                return
+            self.controller.set_system_prompt(result.text)
+            if result.make_default:
+                try:
+                    from tui_chat.config import save_setting
+
+                    save_setting(("system_prompt",), result.text)
+                    self.settings.system_prompt = result.text or None
+                except (ConfigError, OSError, ValueError) as exc:
+                    self.notify(f"Not saved as the default: {exc}", severity="warning")
+            self.notify("System prompt updated" if result.text else "System prompt removed", timeout=2)
+
+        self.push_screen(SystemPromptScreen(self.conversation.system_prompt or ""), chosen)
+
+    def action_tool_policies(self) -> None:
+        from tui_chat.ui.screens.tool_policies import ToolPoliciesScreen
+
+        if self.registry is None or not self.registry.names():
+            self.notify("No tools are loaded (tools are off, or none are configured).", timeout=4)
+            return
+        self.push_screen(ToolPoliciesScreen(self.registry, self.set_tool_policy))
+
+    async def action_quit(self) -> None:
+        self.controller.stop()
+        self.exit()
+
+    # --- command palette ------------------------------------------------------------------------
+
+    def _key_for(self, binding_id: str) -> str:
+        for binding in APP_BINDINGS:
+            if isinstance(binding, Binding) and binding.id == binding_id:
+                key = self._keymap.get(binding_id, binding.key) if hasattr(self, "_keymap") else binding.key
+                return self.get_key_display(Binding(key.split(",")[0], ""))
+        return ""
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        def titled(title: str, binding_id: str | None = None) -> str:
+            key = self._key_for(binding_id) if binding_id else ""
+            return f"{title}  ({key})" if key else title
+
+        commands = [
+            ("Chat: stop the reply", "Stop generating; the partial reply is kept", self.action_stop, "stop"),
+            ("Chat: regenerate", "Run the last message again", self.action_regenerate, "regenerate"),
+            (
+                "Chat: edit last message",
+                "Put it back in the prompt to change and resend",
+                self.action_edit_last,
+                "edit_last",
+            ),
+            ("Chat: new chat", "Start a fresh conversation", self.action_new_chat, "new_chat"),
+            ("Chat: clear", "Start over with the same system prompt", self.action_clear, "clear"),
+            (
+                "Sessions: browse",
+                "Open, search, rename, delete or archive saved conversations",
+                self.action_sessions,
+                "sessions",
+            ),
+            (
+                "Copy: last reply",
+                "Copy the last reply to the clipboard",
+                self.action_copy_reply,
+                "copy_reply",
+            ),
+            ("Copy: code block", "Copy the last code block of the last reply", self.action_copy_code, None),
+            ("Copy: selected message", "Copy the message selected in the log", self._copy_selected, None),
+            (
+                "Model: switch",
+                "Choose from the server's models or type a name",
+                self.action_switch_model,
+                "switch_model",
+            ),
+            (
+                "System prompt: edit",
+                "Change this conversation's system prompt",
+                self.action_system_prompt,
+                "system_prompt",
+            ),
+            ("Tools: policies", "Ask / always / never, per tool", self.action_tool_policies, "tool_policies"),
+            (
+                "View: toggle tool sidebar",
+                "Show or hide tool activity",
+                self.action_toggle_sidebar,
+                "toggle_sidebar",
+            ),
+            ("View: focus the log", "Move between messages with up/down or j/k", self.action_focus_log, None),
+            ("View: focus the prompt", "Back to typing", self.action_focus_prompt, None),
+        ]
+        for title, help_text, callback, binding_id in commands:
+            yield SystemCommand(titled(title, binding_id), help_text, callback)
+        yield from super().get_system_commands(screen)
+
+    def _copy_selected(self) -> None:
+        self.chat_log.action_copy_message()

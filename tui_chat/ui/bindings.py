@@ -1,0 +1,68 @@
+"""Every key binding of the app, in one place.
+
+Each binding has an `id`, so a keymap (the config file's `[keys]` table, applied with
+`App.set_keymap`) can move it to another key. The defaults avoid the keys the prompt's
+`TextArea` already uses (ctrl+a/e/k/u/w/d/x/c/v/z/y, arrows, home/end).
+
+Scopes:
+- APP_BINDINGS: active everywhere on the main screen.
+- PROMPT_BINDINGS: active while the prompt has focus (Enter sends: a priority binding, because
+  `TextArea` would otherwise consume it as a newline).
+- LOG_BINDINGS: active while the chat log has focus (move between messages, copy them).
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+APP_BINDINGS: list[BindingType] = [
+    # Escape is shared: it stops a streaming reply; otherwise it cancels an edit or moves focus
+    # to the log. Only one of the three is enabled at a time (see ChatApp.check_action).
+    Binding("escape", "stop", "Stop", id="stop"),
+    Binding("escape", "cancel_edit", "Cancel edit", id="cancel_edit"),
+    Binding("escape", "focus_log", "Messages", id="focus_log"),
+    Binding("ctrl+r", "regenerate", "Regenerate", id="regenerate"),
+    Binding("ctrl+g", "edit_last", "Edit last", id="edit_last"),
+    Binding("ctrl+t", "copy_reply", "Copy reply", id="copy_reply", show=False),
+    Binding("ctrl+n", "new_chat", "New chat", id="new_chat"),
+    # Not in the footer (it is full at 120 columns): the welcome text and the palette show it.
+    Binding("ctrl+o", "sessions", "Sessions", id="sessions", show=False),
+    Binding("ctrl+l", "clear", "Clear", id="clear", show=False),
+    Binding("ctrl+s", "toggle_sidebar", "Sidebar", id="toggle_sidebar"),
+    Binding("f2", "switch_model", "Model", id="switch_model", show=False),
+    Binding("f3", "system_prompt", "System prompt", id="system_prompt", show=False),
+    Binding("f4", "tool_policies", "Tool policies", id="tool_policies", show=False),
+    Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+]
+
+PROMPT_BINDINGS: list[BindingType] = [
+    Binding("enter", "send", "Send", id="send", priority=True),
+    # While a reply streams Enter must not send, nor silently become a newline: it explains.
+    Binding("enter", "busy", "Send", id="send_busy", priority=True, show=False),
+    Binding("ctrl+j,shift+enter", "newline", "Newline", id="newline", key_display="^j"),
+    # Up in an empty prompt recalls the last message for editing, as in most chat apps.
+    Binding("up", "recall", "Edit last", id="recall", show=False),
+]
+
+LOG_BINDINGS: list[BindingType] = [
+    Binding("up,k", "prev_message", "Previous", id="prev_message", show=False),
+    Binding("down,j", "next_message", "Next", id="next_message", show=False),
+    Binding("home,g", "first_message", "First", id="first_message", show=False),
+    Binding("end,G", "last_message", "Last", id="last_message", show=False),
+    Binding("c,y", "copy_message", "Copy message", id="copy_message"),
+    Binding("b", "copy_code", "Copy code", id="copy_code"),
+    Binding("e", "app.edit_message", "Edit", id="edit_message", show=False),
+    Binding("i,enter", "app.focus_prompt", "Prompt", id="focus_prompt"),
+    # Escape also returns to the prompt, unless a reply streams: then it stops it (app binding).
+    Binding("escape", "app.leave_log", "Prompt", id="leave_log", show=False),
+]
+
+
+def default_keys() -> dict[str, str]:
+    """Binding id -> default keys, for the settings screen and `tui-chat config` docs."""
+    out: dict[str, str] = {}
+    for scope in (APP_BINDINGS, PROMPT_BINDINGS, LOG_BINDINGS):
+        for binding in scope:
+            if isinstance(binding, Binding) and binding.id:
+                out[binding.id] = binding.key
+    return out

@@ -1,0 +1,562 @@
+"""The chat log: one widget per message, a window over the conversation.
+
+The conversation is the truth; the log mounts widgets for its most recent messages only
+(`WINDOW`), loads older ones when the user scrolls to the top, and prunes from the top when a
+long session grows. It is anchored: it follows a streaming reply unless the user scrolled up,
+and re-attaches when they scroll back to the bottom.
+
+Turn events reach it as `ChatLog.TurnEvent` messages posted by the controller's worker, so the
+work of rendering runs in the log's own task and never delays the worker reading the stream
+(nor the app's key handling).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message as TextualMessage
+from textual.timer import Timer
+from textual.widget import Widget
+
+from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.engine.events import (
+    Event,
+    MessageAdded,
+    ResponseFinished,
+    TextDelta,
+    ToolCallArgumentsDelta,
+    ToolCallCompleted,
+    ToolCallStarted,
+    ToolExecutionStarted,
+    ToolResultReady,
+    TurnEnded,
+    TurnFailed,
+)
+from tui_chat.ui.bindings import LOG_BINDINGS
+from tui_chat.ui.widgets.messages import (
+    AssistantMessage,
+    ErrorMessage,
+    MessageView,
+    OlderMessages,
+    UserMessage,
+    WelcomeMessage,
+)
+from tui_chat.ui.widgets.reply_body import ReplyBody
+from tui_chat.ui.widgets.text import code_blocks
+
+WINDOW = 40
+"""Messages mounted when a conversation opens, and loaded per step when scrolling up."""
+
+PRUNE_AT = 2 * WINDOW
+"""Mounted messages beyond which the oldest are unmounted (only while following the bottom)."""
+
+HYDRATED_MARGIN = 0.5
+"""Reply chunks within this many viewport heights of the viewport stay rendered; the others are
+dehydrated (see reply_body.py), so layout work does not grow with the conversation."""
+
+
+def tool_results(messages: Iterable[Message]) -> dict[str, Message]:
+    """Tool call id -> the `tool` message answering it. Legacy `function` results carry no id:
+    they answer the calls of the preceding assistant message in order."""
+    results: dict[str, Message] = {}
+    waiting: list[str] = []
+    for message in messages:
+        if message.role == "assistant":
+            waiting = [call.id for call in message.tool_calls]
+        elif message.role in ("tool", "function"):
+            call_id = message.tool_call_id
+            if call_id and call_id in waiting:
+                waiting.remove(call_id)
+            elif waiting:
+                call_id = waiting.pop(0)
+            if call_id:
+                results[call_id] = message
+    return results
+
+
+def displayed(message: Message) -> bool:
+    """Whether a message gets a widget of its own (tool results show inside the reply)."""
+    return message.role in ("user", "assistant")
+
+
+@dataclass
+class _Turn:
+    """What the log tracks for the turn that is running."""
+
+    views: list[AssistantMessage]
+
+
+class ChatLog(VerticalScroll, can_focus=True):
+    BINDINGS = LOG_BINDINGS
+
+    class TurnEvent(TextualMessage):
+        """One engine event, posted by the turn worker."""
+
+        def __init__(self, event: Event) -> None:
+            super().__init__()
+            self.event = event
+
+    class TurnStopped(TextualMessage):
+        """The worker ended without TurnEnded (cancelled or crashed): settle what is there."""
+
+    class SelectionChanged(TextualMessage):
+        def __init__(self, view: Widget | None) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.conversation = Conversation()
+        self._views: dict[str, MessageView] = {}
+        self._call_owner: dict[str, AssistantMessage] = {}
+        self._first_index = 0  # index in conversation.messages of the oldest mounted message
+        self._older: OlderMessages | None = None
+        self._welcome: Widget | None = None
+        self._loading_older = False
+        self._turn: _Turn | None = None
+        self.selected: Widget | None = None
+        self._virtualize_timer: Timer | None = None
+        self._width = 0
+
+    def compose(self) -> ComposeResult:
+        return []
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    # --- whole conversation ----------------------------------------------------------------
+
+    async def show_conversation(self, conversation: Conversation, *, welcome: str | None = None) -> None:
+        """Replace everything with the tail of `conversation` (opening, new chat, reload)."""
+        self.conversation = conversation
+        self._views.clear()
+        self._call_owner.clear()
+        self._turn = None
+        self._set_selected(None)
+        self._older = None
+        self._welcome = None
+        await self.remove_children()
+        messages = conversation.messages
+        shown = [i for i, m in enumerate(messages) if displayed(m)]
+        tail = shown[-WINDOW:]
+        self._first_index = tail[0] if tail else len(messages)
+        widgets: list[Widget] = []
+        if self._count_older():
+            self._older = OlderMessages()
+            widgets.append(self._older)
+        widgets += self._build(tail)
+        if not shown and welcome:
+            self._welcome = WelcomeMessage(welcome)
+            widgets.append(self._welcome)
+        if widgets:
+            await self.mount_all(widgets)
+        self._update_older()
+        self.anchor()
+        self.call_after_refresh(self.schedule_virtualize)
+
+    def show_welcome(self, markdown: str) -> None:
+        if self._welcome is None and not self._views:
+            self._welcome = WelcomeMessage(markdown)
+            self.mount(self._welcome)
+
+    def _remove_welcome(self) -> None:
+        if self._welcome is not None:
+            self._welcome.remove()
+            self._welcome = None
+
+    def _count_older(self) -> int:
+        return sum(1 for m in self.conversation.messages[: self._first_index] if displayed(m))
+
+    def _update_older(self) -> None:
+        count = self._count_older()
+        if count and self._older is None:
+            self._older = OlderMessages()
+            self.mount(self._older, before=0 if self.children else None)
+        if self._older is not None:
+            if count:
+                self._older.set_count(count)
+            else:
+                self._older.remove()
+                self._older = None
+
+    def _build(self, indices: list[int]) -> list[Widget]:
+        messages = self.conversation.messages
+        results = tool_results(messages)
+        widgets: list[Widget] = []
+        previous: Message | None = messages[indices[0] - 1] if indices and indices[0] > 0 else None
+        for i in indices:
+            message = messages[i]
+            view = self._make_view(message, results, previous)
+            widgets.append(view)
+            if message.role == "assistant" and message.status == "error" and message.status_detail:
+                widgets.append(ErrorMessage("other", message.status_detail))
+            previous = message
+        return widgets
+
+    def _make_view(
+        self, message: Message, results: dict[str, Message] | None = None, previous: Message | None = None
+    ) -> MessageView:
+        view: MessageView
+        if message.role == "user":
+            view = UserMessage(message, classes="message user")
+        else:
+            continuation = previous is not None and previous.role in ("tool", "function", "assistant")
+            view = AssistantMessage(
+                message, results=results, continuation=continuation, classes="message assistant"
+            )
+            for call in message.tool_calls:
+                self._call_owner[call.id] = view
+        self._views[message.id] = view
+        return view
+
+    # --- older messages ----------------------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.schedule_virtualize()
+        if new_value <= 0 and self._first_index > 0 and not self._loading_older and self._older:
+            self.call_after_refresh(self.load_older)
+
+    # --- keeping layout work bounded -------------------------------------------------------
+
+    def schedule_virtualize(self, delay: float = 0.1) -> None:
+        """Re-check which reply chunks should be rendered, soon (coalesced)."""
+        if self._virtualize_timer is None and self.is_mounted:
+            self._virtualize_timer = self.set_timer(delay, self._virtualize, name="virtualize")
+
+    def _virtualize(self) -> None:
+        self._virtualize_timer = None
+        region = self.region
+        if not region:
+            return
+        margin = int(region.height * HYDRATED_MARGIN)
+        top, bottom = region.y - margin, region.bottom + margin
+        for view in self._views.values():
+            if not isinstance(view, AssistantMessage):
+                continue
+            chunks = view.body.chunks
+            settled = chunks if not view.streaming else chunks[:-1]
+            for chunk in settled:
+                chunk_region = chunk.region
+                if not chunk_region:
+                    continue
+                if chunk_region.bottom < top or chunk_region.y > bottom:
+                    chunk.dehydrate()
+                else:
+                    chunk.hydrate()
+
+    def on_reply_body_chunk_sealed(self, message: ReplyBody.ChunkSealed) -> None:
+        # Not stopped: the app also hears it (it freezes long-lived objects out of the GC).
+        self.schedule_virtualize()
+
+    def hydrate_all(self) -> None:
+        for view in self._views.values():
+            if isinstance(view, AssistantMessage):
+                for chunk in view.body.chunks:
+                    chunk.hydrate()
+
+    def on_resize(self) -> None:
+        if self.size.width != self._width:
+            # Dehydrated chunks keep the height they had at the old width: render them all
+            # again, then hide the far ones once the layout settled.
+            self._width = self.size.width
+            self.hydrate_all()
+            self.call_after_refresh(self.schedule_virtualize)
+
+    async def load_older(self) -> int:
+        """Mount the next `WINDOW` older messages above the first mounted one, keeping what the
+        user looks at in place. Returns how many were mounted."""
+        if self._loading_older or self._first_index <= 0:
+            return 0
+        self._loading_older = True
+        try:
+            messages = self.conversation.messages
+            shown = [i for i in range(self._first_index) if displayed(messages[i])]
+            batch = shown[-WINDOW:]
+            if not batch:
+                self._first_index = 0
+                self._update_older()
+                return 0
+            first_view = self._first_view()
+            widgets = self._build(batch)
+            self._first_index = batch[0]
+            height_before = self.virtual_size.height
+            y_before = self.scroll_y
+            if first_view is not None:
+                await self.mount_all(widgets, before=first_view)
+            else:
+                await self.mount_all(widgets)
+            self._update_older()
+
+            def keep_position() -> None:
+                grown = self.virtual_size.height - height_before
+                self.scroll_to(y=y_before + grown, animate=False, immediate=True)
+
+            self.call_after_refresh(keep_position)
+            return len(batch)
+        finally:
+            self._loading_older = False
+
+    def _first_view(self) -> Widget | None:
+        for child in self.children:
+            if isinstance(child, MessageView | ErrorMessage):
+                return child
+        return None
+
+    def prune(self) -> None:
+        """Unmount the oldest messages when the window grew large, if the user is following
+        the bottom (not reading old messages)."""
+        if self.is_anchored and self.scroll_y < self.max_scroll_y - 1:
+            return
+        messages = self.conversation.messages
+        mounted = [i for i in range(self._first_index, len(messages)) if displayed(messages[i])]
+        if len(mounted) <= PRUNE_AT:
+            return
+        keep_from = mounted[-WINDOW]
+        for i in range(self._first_index, keep_from):
+            view = self._views.pop(messages[i].id, None)
+            if view is not None:
+                view.remove()
+        # Error widgets between pruned messages go too.
+        first_kept = self._views.get(messages[keep_from].id)
+        for child in list(self.children):
+            if child is first_kept:
+                break
+            if isinstance(child, ErrorMessage):
+                child.remove()
+        self._first_index = keep_from
+        self._update_older()
+
+    # --- one message at a time ------------------------------------------------------------
+
+    def add_message(self, message: Message) -> MessageView:
+        """Mount a widget for a message the controller appended (the user's)."""
+        self._remove_welcome()
+        previous = self._previous_of(message)
+        view = self._make_view(message, previous=previous)
+        self.mount(view)
+        return view
+
+    def _previous_of(self, message: Message) -> Message | None:
+        messages = self.conversation.messages
+        for i in range(len(messages) - 1, 0, -1):
+            if messages[i] is message:
+                return messages[i - 1]
+        return None
+
+    def view_of(self, message_id: str) -> MessageView | None:
+        return self._views.get(message_id)
+
+    def remove_from(self, message: Message) -> None:
+        """Unmount the widget of `message` and everything after it (edit, regenerate)."""
+        view = self._views.get(message.id)
+        if view is None:
+            return
+        found = False
+        for child in list(self.children):
+            if child is view:
+                found = True
+            if found:
+                child.remove()
+                if isinstance(child, MessageView):
+                    self._views.pop(child.message.id, None)
+        self._call_owner = {k: v for k, v in self._call_owner.items() if v.message.id in self._views}
+        if self.selected is not None and self.selected not in self._views.values():
+            self._set_selected(None)
+
+    def remove_after(self, message: Message) -> None:
+        """Unmount everything shown after `message` (regenerate keeps the user message)."""
+        view = self._views.get(message.id)
+        if view is None:
+            return
+        children = list(self.children)
+        try:
+            start = children.index(view) + 1
+        except ValueError:
+            return
+        if start < len(children) and isinstance(children[start], MessageView | ErrorMessage):
+            first = children[start]
+            if isinstance(first, MessageView):
+                self.remove_from(first.message)
+            else:
+                for child in children[start:]:
+                    child.remove()
+                    if isinstance(child, MessageView):
+                        self._views.pop(child.message.id, None)
+
+    # --- turn events -------------------------------------------------------------------------
+
+    def on_chat_log_turn_event(self, message: TurnEvent) -> None:
+        message.stop()
+        self.handle_event(message.event)
+
+    def handle_event(self, event: Event) -> None:
+        if isinstance(event, TextDelta):
+            view = self._views.get(event.message_id)
+            if isinstance(view, AssistantMessage):
+                view.feed(event.text)
+        elif isinstance(event, ToolCallArgumentsDelta):
+            owner = self._call_owner.get(event.id)
+            if owner is not None:
+                line = owner.tool_lines.get(event.id)
+                if line is not None:
+                    line.add_arguments(event.delta)
+        elif isinstance(event, MessageAdded):
+            self._message_added(event.message)
+        elif isinstance(event, ToolCallStarted):
+            view = self._views.get(event.message_id)
+            if isinstance(view, AssistantMessage):
+                self._call_owner[event.id] = view
+                view.add_tool_call(event.id, event.name)
+        elif isinstance(event, ToolCallCompleted):
+            owner = self._call_owner.get(event.call.id)
+            if owner is not None:
+                line = owner.tool_lines.get(event.call.id) or owner.add_tool_call(
+                    event.call.id, event.call.name
+                )
+                line.set_state("pending", arguments=event.call.arguments)
+        elif isinstance(event, ToolExecutionStarted):
+            owner = self._call_owner.get(event.id)
+            if owner is not None and event.id in owner.tool_lines:
+                owner.tool_lines[event.id].set_state("running")
+        elif isinstance(event, ToolResultReady):
+            owner = self._call_owner.get(event.id)
+            if owner is not None and event.id in owner.tool_lines:
+                detail = event.content if event.status != "ok" else ""
+                owner.tool_lines[event.id].set_state(event.status, duration=event.duration, detail=detail)
+        elif isinstance(event, ResponseFinished):
+            view = self._views.get(event.message_id)
+            if isinstance(view, AssistantMessage):
+                view.finish()
+            self.schedule_virtualize(0.5)
+        elif isinstance(event, TurnFailed):
+            self._remove_welcome()
+            self.mount(ErrorMessage(event.kind, event.message))
+        elif isinstance(event, TurnEnded):
+            self._settle_turn()
+
+    def _message_added(self, message: Message) -> None:
+        if message.role == "assistant":
+            view = self.add_message(message)
+            if self._turn is None:
+                self._turn = _Turn(views=[])
+            if isinstance(view, AssistantMessage):
+                self._turn.views.append(view)
+        elif message.role == "user" and message.id not in self._views:
+            self.add_message(message)
+
+    def on_chat_log_turn_stopped(self, message: TurnStopped) -> None:
+        message.stop()
+        self._settle_turn()
+
+    def _settle_turn(self) -> None:
+        """Finish every reply of the turn and bring tool lines in line with the conversation
+        (a stopped turn answers its pending calls without events)."""
+        turn, self._turn = self._turn, None
+        results = tool_results(self.conversation.messages)
+        for view in turn.views if turn else []:
+            view.finish()
+            view.sync_tools(results)
+        self.prune()
+        self.schedule_virtualize(0.5)
+
+    async def wait_settled(self) -> None:
+        """Wait until every reply widget finished its final render (tests, benchmark)."""
+        for view in list(self._views.values()):
+            if isinstance(view, AssistantMessage):
+                await view.wait_finished()
+
+    # --- selection and keyboard navigation ----------------------------------------------------
+
+    def _selectable(self) -> list[Widget]:
+        return [c for c in self.children if isinstance(c, MessageView | ErrorMessage) and c.display]
+
+    def _set_selected(self, widget: Widget | None) -> None:
+        if self.selected is not None and self.selected is not widget:
+            self.selected.remove_class("-selected")
+        self.selected = widget
+        if widget is not None:
+            widget.add_class("-selected")
+        self.post_message(self.SelectionChanged(widget))
+
+    def select(self, widget: Widget | None, *, scroll: bool = True) -> None:
+        self._set_selected(widget)
+        if widget is not None and scroll:
+            self.scroll_to_widget(widget, animate=False, top=widget.outer_size.height > self.size.height)
+
+    def on_focus(self) -> None:
+        if self.selected is None:
+            items = self._selectable()
+            if items:
+                self.select(items[-1])
+
+    def on_message_view_selected(self, message: MessageView.Selected) -> None:
+        self.select(message.view, scroll=False)
+
+    def _step(self, delta: int) -> None:
+        items = self._selectable()
+        if not items:
+            return
+        if self.selected not in items:
+            self.select(items[-1])
+            return
+        index = items.index(self.selected) + delta
+        if index < 0:
+            if self._older is not None:
+                self.run_worker(self._load_then_step(), group="load-older")
+            return
+        self.select(items[min(index, len(items) - 1)])
+
+    async def _load_then_step(self) -> None:
+        if await self.load_older():
+            self.call_after_refresh(self._step, -1)
+
+    def action_prev_message(self) -> None:
+        self._step(-1)
+
+    def action_next_message(self) -> None:
+        self._step(+1)
+
+    def action_first_message(self) -> None:
+        items = self._selectable()
+        if self._older is not None:
+            self.run_worker(self.load_older(), group="load-older")
+        if items:
+            self.select(items[0])
+        self.scroll_home(animate=False)
+
+    def action_last_message(self) -> None:
+        items = self._selectable()
+        if items:
+            self.select(items[-1], scroll=False)
+        self.scroll_end(animate=False)
+        self.anchor()
+
+    def action_copy_message(self) -> None:
+        widget = self.selected
+        if widget is None:
+            return
+        text = getattr(widget, "copy_text", "")
+        if text:
+            self.app.copy_to_clipboard(text)
+            self.app.notify(f"Copied {len(text)} characters", timeout=2)
+
+    def action_copy_code(self) -> None:
+        widget = self.selected
+        if not isinstance(widget, MessageView):
+            return
+        blocks = code_blocks(widget.message.content or "")
+        if not blocks:
+            self.app.notify("No code block in this message", severity="warning", timeout=2)
+            return
+        index = widget.code_index + 1
+        if index >= len(blocks):
+            index = 0
+        widget.code_index = index  # pressing again copies the next block
+        language, code = blocks[index]
+        self.app.copy_to_clipboard(code)
+        label = f" ({language})" if language else ""
+        self.app.notify(f"Copied code block {index + 1}/{len(blocks)}{label}", timeout=2)

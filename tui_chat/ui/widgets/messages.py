@@ -1,0 +1,368 @@
+"""One widget per message in the chat log: user, assistant (streamed Markdown), error, welcome.
+
+Widgets render the `Message` objects of the conversation (the source of truth); they never
+talk HTTP or SQL. The assistant widget owns the streaming render pipeline:
+
+    feed(text)  -> pending buffer (cheap, per token)
+    every 50 ms -> one MarkdownStream.write() of everything pending (the time gate)
+    finish()    -> stop the stream, then render the whole reply once with update() so a
+                   half-streamed code fence or table settles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.events import Click
+from textual.message import Message as TextualMessage
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
+
+from tui_chat.engine.conversation import Message, ToolCall
+from tui_chat.ui.widgets.reply_body import ReplyBody, ReplyMarkdown
+from tui_chat.ui.widgets.text import clean, literal, one_line
+
+FLUSH_INTERVAL = 0.25
+"""Seconds between Markdown appends while a reply streams (the time gate)."""
+
+_STATUS_ICONS = {
+    "pending": ("◌", "pending"),
+    "running": ("●", "running"),
+    "ok": ("✓", "ok"),
+    "error": ("✗", "error"),
+    "refused": ("⊘", "refused"),
+}
+
+
+def clock(timestamp: float) -> str:
+    return time.strftime("%H:%M", time.localtime(timestamp))
+
+
+class MessageView(Widget):
+    """Base of every widget that stands for one conversation message."""
+
+    class Selected(TextualMessage):
+        """The user clicked this message."""
+
+        def __init__(self, view: MessageView) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, message: Message, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.message = message
+        self.code_index = -1  # the code block "copy code" copied last
+
+    @property
+    def copy_text(self) -> str:
+        return self.message.content or ""
+
+    def on_click(self, event: Click) -> None:
+        self.post_message(self.Selected(self))
+
+
+class UserMessage(MessageView):
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Content.assemble(("You", "bold"), ("  " + clock(self.message.created), "dim")),
+            classes="message-header",
+        )
+        yield Static(literal(self.message.content), classes="message-body", markup=False)
+
+
+class ToolCallLine(Static):
+    """One tool call inside a reply: name, arguments (one line), status, duration."""
+
+    def __init__(self, call_id: str, name: str, arguments: str = "") -> None:
+        super().__init__(classes="tool-line", markup=False)
+        self.call_id = call_id
+        self.tool_name = name
+        self.arguments = arguments
+        self.status = "pending"
+        self.duration: float | None = None
+        self.detail = ""
+
+    def on_mount(self) -> None:
+        self._render_line()
+
+    def add_arguments(self, delta: str) -> None:
+        self.arguments += delta
+        self._render_line()
+
+    def set_state(
+        self, status: str, *, arguments: str | None = None, duration: float | None = None, detail: str = ""
+    ) -> None:
+        self.status = status
+        if arguments is not None:
+            self.arguments = arguments
+        if duration is not None:
+            self.duration = duration
+        self.detail = detail
+        self._render_line()
+
+    def _render_line(self) -> None:
+        icon, label = _STATUS_ICONS.get(self.status, ("?", self.status))
+        parts: list[tuple[str, str] | str] = [
+            (f"{icon} ", f"$tool-{self.status}" if self.status in ("ok", "error", "refused") else ""),
+            ("⚙ ", "dim"),
+            (clean(self.tool_name), "bold"),
+            (f"({one_line(self.arguments, 60)})", "dim"),
+            ("  " + label, "italic"),
+        ]
+        if self.duration is not None and self.status in ("ok", "error"):
+            parts.append((f" {self.duration:.2f}s", "dim"))
+        if self.detail:
+            parts.append(("  " + one_line(self.detail, 50), "dim"))
+        self.set_class(True, "-" + self.status)
+        for other in _STATUS_ICONS:
+            if other != self.status:
+                self.remove_class("-" + other)
+        self.update(Content.assemble(*parts))
+
+
+class AssistantMessage(MessageView):
+    """A reply: header, streamed Markdown body, inline tool calls, and a status line
+    (waiting / stopped / cut off / failed)."""
+
+    def __init__(
+        self,
+        message: Message,
+        *,
+        results: dict[str, Message] | None = None,
+        continuation: bool = False,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self._results = results or {}
+        self._finishing: asyncio.Task[None] | None = None
+        self._got_output = bool(message.content or message.tool_calls)
+        self.tool_lines: dict[str, ToolCallLine] = {}
+        self.body = ReplyBody(clean(message.content), streaming=message.status == "streaming")
+        self.set_class(continuation, "-continuation")
+
+    @property
+    def streaming(self) -> bool:
+        return self.message.status == "streaming" and self._finishing is None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._header(), classes="message-header", markup=False)
+        yield self.body
+        with Vertical(classes="tool-lines"):
+            for call in self.message.tool_calls:
+                yield self._make_line(call)
+        yield Static(classes="message-status", markup=False)
+
+    def on_mount(self) -> None:
+        self._update_status()
+
+    def _header(self) -> Content:
+        parts: list[tuple[str, str] | str] = [("Assistant", "bold")]
+        if self.message.model:
+            parts.append(("  " + clean(self.message.model), "dim"))
+        parts.append(("  " + clock(self.message.created), "dim"))
+        if self.message.previous_versions:
+            count = len(self.message.previous_versions)
+            parts.append((f"  ↻ version {count + 1} ({count} earlier kept)", "dim italic"))
+        return Content.assemble(*parts)
+
+    def refresh_header(self) -> None:
+        if self.is_mounted:
+            self.query_one(".message-header", Static).update(self._header())
+
+    # --- streaming text ---------------------------------------------------------------------
+
+    @property
+    def markdown_source(self) -> str:
+        """The Markdown the reply's widgets hold (for tests: equals the reply once finished)."""
+        return self.body.source
+
+    def feed(self, text: str) -> None:
+        """Queue a text delta; the body's time gate renders everything queued at once."""
+        if text:
+            self.body.feed(clean(text))
+            if not self._got_output:
+                self._got_output = True
+                self._update_status()
+
+    def finish(self) -> None:
+        """The reply ended (answered, failed, stopped): settle it in a task of its own, so the
+        log goes on handling events meanwhile. Safe to call more than once."""
+        if self._finishing is None:
+            self._finishing = asyncio.create_task(self._finish())
+            self._finishing.add_done_callback(self._finish_done)
+            self._update_status()
+
+    def _finish_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            self.log.error("finishing a reply failed", error)
+            self.app.notify(f"Could not render the reply: {error}", severity="error")
+
+    async def wait_finished(self) -> None:
+        if self._finishing is not None:
+            await self._finishing
+
+    async def _finish(self) -> None:
+        # One full render of the final text: partial fences and tables settle.
+        await self.body.finish(clean(self.message.content))
+        self.refresh_header()
+        self._update_status()
+        self.sync_tools(self._results)
+
+    # --- tool calls ------------------------------------------------------------------------------
+
+    def _make_line(self, call: ToolCall) -> ToolCallLine:
+        line = ToolCallLine(call.id, call.name, call.arguments)
+        self.tool_lines[call.id] = line
+        result = self._results.get(call.id)
+        if result is not None:
+            self._apply_result(line, result)
+        return line
+
+    def _apply_result(self, line: ToolCallLine, result: Message) -> None:
+        activity = result.activity
+        status = activity.status if activity is not None else "ok"
+        duration = activity.duration if activity is not None else None
+        detail = (activity.error or "") if activity is not None else ""
+        line.set_state(status, duration=duration, detail=detail)
+
+    def add_tool_call(self, call_id: str, name: str) -> ToolCallLine:
+        if call_id in self.tool_lines:
+            return self.tool_lines[call_id]
+        line = ToolCallLine(call_id, name)
+        self.tool_lines[call_id] = line
+        self.query_one(".tool-lines", Vertical).mount(line)
+        if not self._got_output:
+            self._got_output = True
+            self._update_status()
+        return line
+
+    def sync_tools(self, results: dict[str, Message]) -> None:
+        """Bring the tool lines in line with the conversation (after a stop, the engine answers
+        pending calls without events)."""
+        self._results.update(results)
+        for call in self.message.tool_calls:
+            line = self.tool_lines.get(call.id) or self.add_tool_call(call.id, call.name)
+            if call.arguments and line.arguments != call.arguments:
+                line.set_state(line.status, arguments=call.arguments)
+            result = self._results.get(call.id)
+            if result is not None:
+                self._apply_result(line, result)
+
+    # --- status -------------------------------------------------------------------------------
+
+    def _update_status(self) -> None:
+        if not self.is_mounted:
+            return
+        status = self.query_one(".message-status", Static)
+        message = self.message
+        text: Content | None = None
+        for cls in ("-waiting", "-stopped", "-cut-off", "-failed"):
+            status.remove_class(cls)
+        if message.status == "streaming" and self._finishing is None:
+            if not self._got_output:
+                text = Content.styled("… waiting for the model (esc stops)", "italic")
+                status.add_class("-waiting")
+        elif message.status == "interrupted":
+            detail = message.status_detail or "stopped"
+            text = Content.styled(
+                f"⏹ {one_line(detail, 60).capitalize()}: the partial reply is kept. ctrl+r regenerates.",
+                "italic",
+            )
+            status.add_class("-stopped")
+        elif message.status == "error":
+            text = Content.styled("⚠ This reply failed (see below).", "italic")
+            status.add_class("-failed")
+        elif message.status == "complete" and message.status_detail:
+            text = Content.styled(f"✂ {one_line(message.status_detail, 100)}", "italic")
+            status.add_class("-cut-off")
+        status.display = text is not None
+        if text is not None:
+            status.update(text)
+
+
+_ERROR_TITLES = {
+    "auth": "Authentication failed",
+    "not_found": "Model or endpoint not found",
+    "rate_limit": "Rate limited",
+    "server": "The server had a problem",
+    "connection": "Connection problem",
+    "timeout": "The server stopped responding",
+    "protocol": "Unexpected reply from the server",
+    "cut_off": "The reply was cut off",
+    "too_many_rounds": "Too many tool rounds",
+    "bad_request": "The request was rejected",
+    "config": "Not configured yet",
+    "other": "Something went wrong",
+}
+
+_ERROR_HINTS = {
+    "auth": "Check the API key: OPENAI_API_KEY, `api_key` in the config file (`tui-chat config path`), "
+    "or --api-key.",
+    "not_found": "Check the model name (F2 switches model) and --base-url.",
+    "rate_limit": "Wait a moment, then press ctrl+r to try again.",
+    "server": "Press ctrl+r to try again.",
+    "connection": "Is the server running and is --base-url right? Press ctrl+r to try again.",
+    "timeout": "Press ctrl+r to try again; raise --timeout for slow models.",
+    "protocol": "Is --base-url an OpenAI-compatible /v1 endpoint? Press ctrl+r to try again.",
+    "cut_off": "The partial reply is kept. Ask the model to continue, or press ctrl+r.",
+    "too_many_rounds": "The model kept calling tools. Rephrase, or check the tool policies (F4).",
+    "bad_request": "Edit the last message (ctrl+g) or start a new chat (ctrl+n).",
+    "config": "",
+    "other": "Press ctrl+r to try again.",
+}
+
+
+class ErrorMessage(Static):
+    """A failed turn: what went wrong and what to do next. Not a conversation message."""
+
+    def __init__(self, kind: str, text: str) -> None:
+        super().__init__(classes="error-message", markup=False)
+        self.kind = kind
+        self.text = text
+        self.set_class(kind == "cut_off", "-warning")
+
+    @property
+    def copy_text(self) -> str:
+        return self.text
+
+    def on_mount(self) -> None:
+        title = _ERROR_TITLES.get(self.kind, _ERROR_TITLES["other"])
+        hint = _ERROR_HINTS.get(self.kind, "")
+        parts: list[tuple[str, str] | str] = [(f"⚠ {title}\n", "bold"), clean(self.text)]
+        if hint and hint not in self.text:
+            parts.append(("\n" + hint, "italic"))
+        self.update(Content.assemble(*parts))
+
+
+class WelcomeMessage(Markdown):
+    """Shown while the conversation is empty: how to start, or how to configure."""
+
+    def __init__(self, markdown: str) -> None:
+        super().__init__(markdown, classes="welcome", open_links=False)
+
+
+class OlderMessages(Static):
+    """At the top of the log when older messages are not mounted yet."""
+
+    def __init__(self) -> None:
+        super().__init__(classes="older-messages", markup=False)
+
+    def set_count(self, count: int) -> None:
+        noun = "message" if count == 1 else "messages"
+        self.update(f"↑ {count} earlier {noun}: scroll up (or press home in the log) to load them")
+
+
+__all__ = [
+    "AssistantMessage",
+    "ErrorMessage",
+    "MessageView",
+    "OlderMessages",
+    "ReplyMarkdown",
+    "ToolCallLine",
+    "UserMessage",
+    "WelcomeMessage",
+]

@@ -1,0 +1,70 @@
+"""The multi-line prompt at the bottom: Enter sends, Ctrl+J (or Shift+Enter) adds a line."""
+
+from __future__ import annotations
+
+from textual.message import Message as TextualMessage
+from textual.widgets import TextArea
+
+from tui_chat.ui.bindings import PROMPT_BINDINGS
+
+PLACEHOLDER = "Message the model…  (enter sends, ctrl+j new line, ctrl+p commands)"
+
+
+class PromptInput(TextArea):
+    BINDINGS = PROMPT_BINDINGS
+
+    class Submitted(TextualMessage):
+        def __init__(self, prompt: PromptInput, text: str) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.text = text
+
+    class RecallRequested(TextualMessage):
+        """Up in an empty prompt: the user wants the last message back to edit it."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            placeholder=PLACEHOLDER,
+            compact=True,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        self.busy = False  # a reply is streaming: Enter explains instead of sending
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "send":
+            return not self.busy
+        if action == "busy":
+            return self.busy
+        return super().check_action(action, parameters)
+
+    def action_send(self) -> None:
+        # A priority binding runs in the app's task, before this widget has handled the keys
+        # typed just before Enter (a fast typist, a paste, tmux send-keys). Queue the send
+        # behind them so it reads the complete text.
+        self.call_later(self._send_now)
+
+    def _send_now(self) -> None:
+        text = self.text
+        if not text.strip():
+            return
+        self.post_message(self.Submitted(self, text))
+
+    def action_busy(self) -> None:
+        self.app.notify("A reply is still streaming: press esc to stop it first.", timeout=3)
+
+    def action_newline(self) -> None:
+        start, end = self.selection
+        self._replace_via_keyboard("\n", start, end)
+
+    def action_recall(self) -> None:
+        if not self.text and not self.busy:
+            self.post_message(self.RecallRequested())
+        else:
+            self.action_cursor_up()
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.refresh_bindings()

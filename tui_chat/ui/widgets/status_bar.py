@@ -1,0 +1,75 @@
+"""The one-line status bar at the top: app state, model, provider and the session's tokens."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from tui_chat.ui.widgets.text import clean
+
+
+def describe_endpoint(provider: str, base_url: str | None, azure_endpoint: str | None = None) -> str:
+    if provider == "azure":
+        host = urlsplit(azure_endpoint or base_url or "").hostname
+        return f"azure · {host}" if host else "azure"
+    if not base_url:
+        return "openai"
+    host = urlsplit(base_url).hostname or base_url
+    port = urlsplit(base_url).port
+    return f"{host}:{port}" if port else host
+
+
+class StatusBar(Static):
+    model: reactive[str] = reactive("")
+    endpoint: reactive[str] = reactive("")
+    state: reactive[str] = reactive("ready")
+    prompt_tokens: reactive[int] = reactive(0)
+    completion_tokens: reactive[int] = reactive(0)
+    tools: reactive[int] = reactive(0)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
+
+    def render(self) -> Content:
+        state_style = {
+            "ready": "$success",
+            "streaming": "$warning",
+            "waiting": "$warning",
+            "confirm": "$accent",
+            "not configured": "$error",
+        }.get(self.state, "")
+        parts: list[tuple[str, str] | str] = [
+            ("tui-chat", "bold"),
+            ("  ● ", state_style),
+            (self.state, state_style),
+            ("   model ", "dim"),
+            (clean(self.model) or "?", "bold"),
+            ("   via ", "dim"),
+            clean(self.endpoint),
+        ]
+        if self.tools:
+            parts += [("   tools ", "dim"), str(self.tools)]
+        total = self.prompt_tokens + self.completion_tokens
+        parts += [
+            ("   tokens ", "dim"),
+            f"{total:,}",
+            (f" ({self.prompt_tokens:,} in / {self.completion_tokens:,} out)", "dim"),
+        ]
+        return Content.assemble(*parts)
+
+    def add_usage(self, usage: dict[str, object] | None) -> None:
+        if not usage:
+            return
+        prompt = usage.get("prompt_tokens")
+        completion = usage.get("completion_tokens")
+        if isinstance(prompt, int):
+            self.prompt_tokens += prompt
+        if isinstance(completion, int):
+            self.completion_tokens += completion
+
+    def reset_usage(self) -> None:
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
