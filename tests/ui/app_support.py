@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from tests.fakeserver import FakeServer
 from tui_chat.config import Settings
@@ -50,7 +51,12 @@ async def settle(pilot: Pilot[Any]) -> None:
     """Wait for the turn worker to end and every reply to finish its final render."""
     app = pilot.app
     assert isinstance(app, ChatApp)
-    await app.workers.wait_for_complete()
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):
+            continue  # a stopped turn: wait for whatever else runs
+        break
     await pilot.pause()
     await app.chat_log.wait_settled()
     await pilot.pause()

@@ -9,6 +9,7 @@ log's own task), tool events also to the sidebar, usage to the status bar.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 from collections.abc import Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -37,9 +38,12 @@ from tui_chat.engine.events import (
 )
 from tui_chat.engine.turn import ChatEngine, TurnOptions
 from tui_chat.tools.registry import ToolRegistry
-from tui_chat.ui.bindings import APP_BINDINGS
+from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
 from tui_chat.ui.chat_controller import ChatController, NotReady
+from tui_chat.ui.keymap import apply_keys
+from tui_chat.ui.theme_commands import open_theme_picker
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
+from tui_chat.ui.themes import setup_themes
 from tui_chat.ui.widgets.chat_log import ChatLog
 from tui_chat.ui.widgets.messages import ErrorMessage
 from tui_chat.ui.widgets.prompt import PromptInput
@@ -50,6 +54,7 @@ from tui_chat.ui.widgets.tool_sidebar import ToolSidebar
 
 if TYPE_CHECKING:
     from tui_chat.store import SessionStore
+    from tui_chat.ui.screens.settings import SettingsChanges
     from tui_chat.ui.session_saver import SessionSaver
 
 SIDEBAR_MIN_WIDTH = 100
@@ -117,6 +122,7 @@ class ChatApp(App[None]):
         freeze_gc: bool = True,
         store: SessionStore | None = None,
         save_sessions: bool = True,
+        theme: str | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings or Settings()
@@ -125,6 +131,12 @@ class ChatApp(App[None]):
         self._save_sessions = save_sessions
         self.sessions: SessionSaver | None = None
         self.problems = list(problems)
+        # Themes: --theme (`theme`, UnknownThemeError if unknown) > config file > default. The
+        # config file's [keys] table remaps bindings. Broken files and keys become problems.
+        self.problems += setup_themes(self, requested=theme, configured=self.settings.theme)
+        self.problems += apply_keys(
+            self, self.settings.keys, {"app": APP_BINDINGS, "prompt": PROMPT_BINDINGS, "log": LOG_BINDINGS}
+        )
         self._freeze_gc = freeze_gc
         self._sidebar_choice: bool | None = None  # None: automatic by width
         not_ready = ""
@@ -247,6 +259,11 @@ class ChatApp(App[None]):
     async def on_unmount(self) -> None:
         if self.sessions is not None:
             await self.sessions.close()  # the final state of the conversation, then the store
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            # The HTTP connection pool, while the event loop still runs; never blocks exiting.
+            with contextlib.suppress(Exception):
+                await close()
 
     async def show_conversation(self, conversation: Conversation) -> None:
         """Draw `conversation` (start-up, new chat, or a loaded session)."""
@@ -563,6 +580,45 @@ class ChatApp(App[None]):
             return
         self.push_screen(ToolPoliciesScreen(self.registry, self.set_tool_policy))
 
+    def search_themes(self) -> None:
+        """The palette's theme list with live preview (Textual's own "Theme" command calls this)."""
+        open_theme_picker(self)
+
+    def action_settings(self) -> None:
+        from tui_chat.ui.screens.settings import SettingsScreen, SettingsValues
+
+        registry = self.registry
+        engine = self.controller.engine
+        values = SettingsValues(
+            model=self.current_model,
+            system_prompt=self.settings.system_prompt,
+            temperature=engine.options.temperature if engine is not None else self.settings.temperature,
+            theme=self.theme,
+            tool_policies={name: registry.policy(name) for name in registry.names()} if registry else {},
+        )
+        self.push_screen(SettingsScreen(values, on_apply=self._apply_settings))
+
+    def _apply_settings(self, changes: SettingsChanges) -> None:
+        """The settings screen has saved `changes` to the config file: use them now too."""
+        after, changed = changes.after, changes.changed
+        if "model" in changed:
+            self.settings.model = after.model
+            self.controller.set_model(after.model)
+            self.status_bar.model = after.model
+        if "system_prompt" in changed:
+            self.settings.system_prompt = after.system_prompt
+            self.controller.set_system_prompt(after.system_prompt)
+        if "temperature" in changed:
+            self.settings.temperature = after.temperature
+            if self.controller.engine is not None:
+                self.controller.engine.options.temperature = after.temperature
+        if "theme" in changed:
+            self.settings.theme = after.theme
+        if self.registry is not None:
+            for name, policy in changes.changed_policies.items():
+                self.registry.set_policy(name, policy)
+        self.notify("Settings saved", timeout=2)
+
     async def action_quit(self) -> None:
         self.controller.stop()
         self.exit()
@@ -620,6 +676,18 @@ class ChatApp(App[None]):
             ),
             ("Tools: policies", "Ask / always / never, per tool", self.action_tool_policies, "tool_policies"),
             (
+                "Theme: change theme",
+                "Preview themes as you move through them; enter keeps one, esc restores",
+                self.search_themes,
+                None,
+            ),
+            (
+                "Settings: edit",
+                "Model, system prompt, temperature, theme and tool policies, saved to the config file",
+                self.action_settings,
+                None,
+            ),
+            (
                 "View: toggle tool sidebar",
                 "Show or hide tool activity",
                 self.action_toggle_sidebar,
@@ -630,7 +698,8 @@ class ChatApp(App[None]):
         ]
         for title, help_text, callback, binding_id in commands:
             yield SystemCommand(titled(title, binding_id), help_text, callback)
-        yield from super().get_system_commands(screen)
+        # Textual's own "Theme" is "Theme: change theme" above.
+        yield from (command for command in super().get_system_commands(screen) if command.title != "Theme")
 
     def _copy_selected(self) -> None:
         self.chat_log.action_copy_message()

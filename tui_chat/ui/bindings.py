@@ -45,8 +45,8 @@ PROMPT_BINDINGS: list[BindingType] = [
 ]
 
 LOG_BINDINGS: list[BindingType] = [
-    Binding("up,k", "prev_message", "Previous", id="prev_message", show=False),
-    Binding("down,j", "next_message", "Next", id="next_message", show=False),
+    Binding("up,k", "prev_message", "Previous", id="prev_message"),
+    Binding("down,j", "next_message", "Next", id="next_message"),
     Binding("home,g", "first_message", "First", id="first_message", show=False),
     Binding("end,G", "last_message", "Last", id="last_message", show=False),
     Binding("c,y", "copy_message", "Copy message", id="copy_message"),

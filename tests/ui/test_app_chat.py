@@ -1,0 +1,299 @@
+"""The chat flow through the real SDK against the loopback server: typing, sending, streaming,
+stop, regenerate, edit, clear, copy, keys."""
+
+from __future__ import annotations
+
+from textual import events
+
+from tests.fakeserver import FakeServer, chunk, long_markdown, sse_reply, text_reply
+from tests.ui.app_support import (
+    SIZE,
+    make_app,
+    replies,
+    send,
+    settle,
+    user_views,
+    wait_for,
+)
+from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.ui.widgets.reply_body import ReplyMarkdown
+
+TABLE_AND_CODE = (
+    "Here you go:\n\n"
+    "| language | typing |\n|---|---|\n| Python | dynamic |\n| Rust | static |\n\n"
+    "```python\ndef add(a: int, b: int) -> int:\n    return a + b\n```\n\nDone."
+)
+
+
+def partial(app: object) -> str | None:
+    reply = app.conversation.last("assistant")  # type: ignore[attr-defined]
+    return reply.content if reply is not None else None
+
+
+def stalled_reply(text: str = "Partial answer so far") -> object:
+    """Streams `text`, then stalls (until the client goes away)."""
+    events: list[dict[str, object] | str] = [chunk(text[:1], role="assistant")]
+    events += [chunk(c) for c in text[1:]]
+    return sse_reply(events, stall_after=len(events))
+
+
+async def test_typing_and_enter_sends_and_the_reply_streams_in(fake_server: FakeServer) -> None:
+    fake_server.script(text_reply(TABLE_AND_CODE))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"hello there")
+        assert app.prompt.text == "hello there"
+        await pilot.press("enter")
+        await settle(pilot)
+
+        assert app.prompt.text == ""
+        assert [(m.role, m.content) for m in app.conversation.messages] == [
+            ("user", "hello there"),
+            ("assistant", TABLE_AND_CODE),
+        ]
+        assert [v.message.content for v in user_views(app)] == ["hello there"]
+        (reply,) = replies(app)
+        assert reply.markdown_source == TABLE_AND_CODE  # the final render equals the reply
+        sent = fake_server.chat_requests[0].json
+        assert sent["messages"][-1] == {"role": "user", "content": "hello there"}
+        assert sent["stream"] is True
+        assert app.status_bar.completion_tokens > 0
+
+
+async def test_keys_typed_in_one_burst_before_enter_are_all_sent(fake_server: FakeServer) -> None:
+    """Enter is a priority binding; it must not overtake the keys typed just before it."""
+    fake_server.script(text_reply("ok"))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        for key in [*"quick", "space", *"burst", "enter"]:  # as a terminal delivers a paste of keys
+            app.post_message(events.Key(key, " " if key == "space" else key if len(key) == 1 else "\r"))
+        await wait_for(pilot, lambda: len(app.conversation.messages) >= 1)
+        await settle(pilot)
+        assert app.conversation.messages[0].content == "quick burst"
+
+
+async def test_ctrl_j_and_shift_enter_insert_newlines(fake_server: FakeServer) -> None:
+    fake_server.script(text_reply("multi"))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "ctrl+j", "b", "shift+enter", "c")
+        assert app.prompt.text == "a\nb\nc"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.conversation.messages[0].content == "a\nb\nc"
+
+
+async def test_a_long_reply_renders_through_the_time_gate_into_chunks(fake_server: FakeServer) -> None:
+    text = long_markdown(1500)
+    fake_server.script(text_reply(text, chunk_chars=20, delay=0.005))  # ~300 deltas over ~1.5 s
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        before = ReplyMarkdown.appends
+        await send(pilot, "long please")
+        await settle(pilot)
+        (reply,) = replies(app)
+        assert reply.markdown_source == text
+        appends = ReplyMarkdown.appends - before
+        # ~300 deltas arrive; the time gate coalesces them into far fewer appends.
+        assert 0 < appends < 100
+        assert len(reply.body.chunks) > 1  # long replies are split into chunks
+        assert app.chat_log.is_anchored
+
+
+async def test_enter_while_streaming_does_not_send(fake_server: FakeServer) -> None:
+    fake_server.script(stalled_reply())
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "first")
+        await wait_for(pilot, lambda: app.controller.busy)
+        await pilot.press(*"second", "enter")
+        assert app.prompt.text == "second"  # kept, not sent, not a newline
+        assert len(fake_server.chat_requests) == 1
+        await pilot.press("escape")
+        await settle(pilot)
+
+
+async def test_escape_stops_mid_stream_and_keeps_the_partial_reply(fake_server: FakeServer) -> None:
+    fake_server.script(stalled_reply("Partial answer so far"), text_reply("second answer"))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "tell me")
+        await wait_for(pilot, lambda: partial(app) == "Partial answer so far")
+        assert app.check_action("stop", ()) is True
+        await pilot.press("escape")
+        await settle(pilot)
+
+        reply = app.conversation.last("assistant")
+        assert reply is not None
+        assert reply.status == "interrupted" and reply.status_detail == "stopped"
+        assert reply.content == "Partial answer so far"
+        (view,) = replies(app)
+        assert view.markdown_source == "Partial answer so far"
+        status = view.query_one(".message-status")
+        assert status.display and "Stopped" in str(status.render())
+        assert not app.controller.busy and app.status_bar.state == "ready"
+        # The prompt is usable and the conversation is valid for the next request.
+        await send(pilot, "and now?")
+        await settle(pilot)
+        second = fake_server.chat_requests[1].json["messages"]
+        assert [m["role"] for m in second] == ["user", "assistant", "user"]
+        assert second[1]["content"] == "Partial answer so far"
+
+
+async def test_regenerate_replaces_the_reply_and_keeps_the_old_one(fake_server: FakeServer) -> None:
+    fake_server.script(text_reply("first version"), text_reply("second version"))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "question")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+
+        assert [(m.role, m.content) for m in app.conversation.messages] == [
+            ("user", "question"),
+            ("assistant", "second version"),
+        ]
+        reply = app.conversation.messages[1]
+        assert reply.previous_versions == ["first version"]
+        (view,) = replies(app)
+        assert view.markdown_source == "second version"
+        assert "version 2" in str(view.query_one(".message-header").render())
+        # The re-run sent the same question without the replaced reply.
+        assert [m["role"] for m in fake_server.chat_requests[1].json["messages"]] == ["user"]
+
+
+async def test_edit_last_message_and_resend_replaces_the_exchange(fake_server: FakeServer) -> None:
+    fake_server.script(text_reply("about cats"), text_reply("about dogs"))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "tell me about cats")
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        assert app.prompt.text == "tell me about cats"
+        assert app.prompt.has_class("-editing")
+        app.prompt.clear()
+        await pilot.press(*"tell me about dogs", "enter")
+        await settle(pilot)
+
+        assert [(m.role, m.content) for m in app.conversation.messages] == [
+            ("user", "tell me about dogs"),
+            ("assistant", "about dogs"),
+        ]
+        assert [v.message.content for v in user_views(app)] == ["tell me about dogs"]
+        assert [v.markdown_source for v in replies(app)] == ["about dogs"]
+        assert not app.prompt.has_class("-editing")
+
+
+async def test_up_in_an_empty_prompt_recalls_and_escape_cancels_the_edit(fake_server: FakeServer) -> None:
+    fake_server.script(text_reply("reply"))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "original")
+        await settle(pilot)
+        await pilot.press("up")
+        assert app.prompt.text == "original"
+        await pilot.press("escape")
+        assert app.prompt.text == "" and app.controller.editing is None
+        assert len(app.conversation.messages) == 2  # nothing was removed
+
+
+async def test_new_chat_and_clear_start_a_fresh_conversation(fake_server: FakeServer) -> None:
+    fake_server.script(text_reply("one"), text_reply("two"))
+    app = make_app(fake_server, system_prompt="Be brief.")
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hi")
+        await settle(pilot)
+        old = app.conversation
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert app.conversation is not old and app.conversation.messages == []
+        assert app.conversation.system_prompt == "Be brief."
+        assert replies(app) == [] and user_views(app) == []
+        assert old.messages[-1].content == "one"  # the old conversation is untouched
+
+        await send(pilot, "again")
+        await settle(pilot)
+        app.controller.set_system_prompt("Changed.")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.conversation.messages == []
+        assert app.conversation.system_prompt == "Be brief."  # new chat: the configured default
+        assert app.sidebar.cards == []
+
+
+async def test_copy_last_reply_focused_message_and_code_block(fake_server: FakeServer) -> None:
+    fake_server.script(text_reply(TABLE_AND_CODE))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "show code")
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        assert app.clipboard == TABLE_AND_CODE
+
+        await pilot.press("escape")  # to the log: the newest message is selected
+        assert app.focused is app.chat_log
+        assert app.chat_log.selected is replies(app)[0]
+        await pilot.press("b")
+        assert app.clipboard == "def add(a: int, b: int) -> int:\n    return a + b\n"
+        await pilot.press("k")  # up to the user message
+        await pilot.press("c")
+        assert app.clipboard == "show code"
+        await pilot.press("i")
+        assert app.focused is app.prompt
+
+
+async def test_log_keyboard_navigation_moves_between_messages(fake_server: FakeServer) -> None:
+    conversation = Conversation()
+    for i in range(5):
+        conversation.add(Message(role="user", content=f"question {i}"))
+        conversation.add(Message(role="assistant", content=f"answer {i}"))
+    app = make_app(fake_server, conversation=conversation)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")
+        log = app.chat_log
+        assert log.selected is not None and log.selected.message.content == "answer 4"  # type: ignore[attr-defined]
+        await pilot.press("up", "up", "k")
+        assert log.selected.message.content == "question 3"  # type: ignore[union-attr]
+        await pilot.press("j")
+        assert log.selected.message.content == "answer 3"  # type: ignore[union-attr]
+        await pilot.press("home")
+        assert log.selected.message.content == "question 0"  # type: ignore[union-attr]
+        await pilot.press("end")
+        assert log.selected.message.content == "answer 4"  # type: ignore[union-attr]
+        await pilot.press("escape")
+        assert app.focused is app.prompt
+
+
+async def test_toggle_sidebar_and_it_hides_itself_on_narrow_terminals(fake_server: FakeServer) -> None:
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.sidebar.display
+        await pilot.press("ctrl+s")
+        assert not app.sidebar.display
+        await pilot.press("ctrl+s")
+        assert app.sidebar.display
+    narrow = make_app(fake_server)
+    async with narrow.run_test(size=(90, 30)) as pilot:
+        await pilot.pause()
+        assert not narrow.sidebar.display
+        await pilot.press("ctrl+s")
+        assert narrow.sidebar.display
+
+
+async def test_every_binding_is_in_the_footer_or_the_command_palette(fake_server: FakeServer) -> None:
+    from textual.binding import Binding
+
+    from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
+
+    # Variants of a shown binding (same action, another key or state), not separate commands.
+    variants = {"send_busy", "recall", "first_message", "last_message", "leave_log", "edit_message"}
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE):
+        palette = {getattr(c.callback, "__name__", "") for c in app.get_system_commands(app.screen)}
+        for binding in [*APP_BINDINGS, *PROMPT_BINDINGS, *LOG_BINDINGS]:
+            assert isinstance(binding, Binding) and binding.id, binding
+            action = binding.action.removeprefix("app.").split("(")[0]
+            in_palette = f"action_{action}" in palette
+            assert binding.show or in_palette or binding.id in variants, (
+                f"{binding.id} is neither in the footer nor the command palette"
+            )
