@@ -8,11 +8,13 @@ import sys
 from tui_chat.commands.ask_session import add_session_options
 from tui_chat.commands.common import add_connection_options, settings_from_args
 from tui_chat.config import ConfigError
+from tui_chat.ui.theme_option import add_theme_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_connection_options(parser)
     add_session_options(parser)
+    add_theme_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +48,20 @@ def run(args: argparse.Namespace) -> int:
             return 2
     # Imported here so `tui-chat ask` and `tui-chat config` never load Textual.
     from tui_chat.ui.app import ChatApp
+    from tui_chat.ui.themes import UnknownThemeError
 
-    app = ChatApp(settings, conversation=conversation, store=store, save_sessions=store is not None)
+    try:
+        app = ChatApp(
+            settings,
+            conversation=conversation,
+            store=store,
+            save_sessions=store is not None,
+            theme=getattr(args, "theme", None),
+        )
+    except UnknownThemeError as exc:
+        print(f"tui-chat: {exc}", file=sys.stderr)
+        if store is not None:
+            store.close()
+        return 2
     app.run()
     return int(app.return_code or 0)
