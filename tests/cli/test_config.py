@@ -238,3 +238,17 @@ def test_the_readme_example_config_loads_cleanly() -> None:
     assert settings.warnings == []
     assert settings.sources["max_tool_rounds"] == "config file"
     assert settings.tool_policies == {"get_current_weather": "ask"}
+
+
+def test_remove_setting_drops_the_key_and_keeps_comments(isolated_dirs: dict) -> None:
+    from tui_chat import config, paths
+
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text('# my settings\nmodel = "gpt-x"  # the one I like\ntemperature = 0.2\n')
+    config.remove_setting("temperature")
+    text = path.read_text()
+    assert "temperature" not in text
+    assert "# my settings" in text and "# the one I like" in text
+    config.remove_setting(("tools", "policies", "nothing_here"))  # absent: nothing written, no error
+    assert path.read_text() == text

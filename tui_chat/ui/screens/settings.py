@@ -23,8 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar, cast
 
-import tomlkit
-import tomlkit.exceptions
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -33,7 +31,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from tui_chat import config, paths
+from tui_chat import config
 from tui_chat.config import ToolPolicy
 
 POLICIES: tuple[ToolPolicy, ...] = ("ask", "always", "never")
@@ -89,34 +87,9 @@ SaveSetting = Callable[[tuple[str, ...], Any], None]
 def save_to_config(key_path: tuple[str, ...], value: Any) -> None:
     """The default `SaveSetting`: `config.save_setting`, or removing the key for None."""
     if value is None:
-        remove_setting(key_path)
+        config.remove_setting(key_path)
     else:
         config.save_setting(key_path, value)
-
-
-def remove_setting(key_path: Sequence[str]) -> None:
-    """Remove one key from the config file (back to its default), keeping everything else.
-    Nothing is written when the key is not there."""
-    path = paths.config_file()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return
-    try:
-        document = tomlkit.parse(text)
-    except tomlkit.exceptions.ParseError as exc:
-        raise config.ConfigError(f"invalid TOML, not changing it: {exc}", origin=path) from None
-    container: Any = document
-    for key in key_path[:-1]:
-        if not isinstance(container, dict) or key not in container:
-            return
-        container = container[key]
-    if not isinstance(container, dict) or key_path[-1] not in container:
-        return
-    del container[key_path[-1]]
-    new_text = tomlkit.dumps(document)
-    config.parse_config_text(new_text, path)
-    config._write_private(path, new_text)
 
 
 def settings_writes(changes: SettingsChanges) -> list[tuple[tuple[str, ...], Any]]:
