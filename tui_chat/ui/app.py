@@ -625,11 +625,15 @@ class ChatApp(App[None]):
 
     # --- command palette ------------------------------------------------------------------------
 
+    def key_for(self, binding_id: str) -> str:
+        """How the footer shows the key bound to `binding_id` now (after the keymap)."""
+        return self._key_for(binding_id)
+
     def _key_for(self, binding_id: str) -> str:
         for binding in APP_BINDINGS:
             if isinstance(binding, Binding) and binding.id == binding_id:
                 key = self._keymap.get(binding_id, binding.key) if hasattr(self, "_keymap") else binding.key
-                return self.get_key_display(Binding(key.split(",")[0], ""))
+                return key.split(",")[0].strip()
         return ""
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

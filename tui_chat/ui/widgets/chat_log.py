@@ -191,8 +191,11 @@ class ChatLog(VerticalScroll, can_focus=True):
             message = messages[i]
             view = self._make_view(message, results, previous)
             widgets.append(view)
-            if message.role == "assistant" and message.status == "error" and message.status_detail:
-                widgets.append(ErrorMessage("other", message.status_detail))
+            if message.role == "assistant" and message.status_detail:
+                if message.status == "error":
+                    widgets.append(ErrorMessage("other", message.status_detail))
+                elif message.status == "interrupted" and message.status_detail != "stopped":
+                    widgets.append(ErrorMessage("cut_off", message.status_detail))
             previous = message
         return widgets
 

@@ -114,7 +114,8 @@ class ToolCallLine(Static):
             ("  " + label, "italic"),
         ]
         if self.duration is not None and self.status in ("ok", "error"):
-            parts.append((f" {self.duration:.2f}s", "dim"))
+            shown = f"{self.duration * 1000:.0f}ms" if self.duration < 1 else f"{self.duration:.1f}s"
+            parts.append((f" {shown}", "dim"))
         if self.detail:
             parts.append(("  " + one_line(self.detail, 50), "dim"))
         self.set_class(True, "-" + self.status)
@@ -142,7 +143,9 @@ class AssistantMessage(MessageView):
         self._got_output = bool(message.content or message.tool_calls)
         self.tool_lines: dict[str, ToolCallLine] = {}
         self.body = ReplyBody(clean(message.content), streaming=message.status == "streaming")
+        self.status_line = Static(classes="message-status", markup=False)
         self.set_class(continuation, "-continuation")
+        self._update_status()
 
     @property
     def streaming(self) -> bool:
@@ -154,7 +157,7 @@ class AssistantMessage(MessageView):
         with Vertical(classes="tool-lines"):
             for call in self.message.tool_calls:
                 yield self._make_line(call)
-        yield Static(classes="message-status", markup=False)
+        yield self.status_line
 
     def on_mount(self) -> None:
         self._update_status()
@@ -255,9 +258,7 @@ class AssistantMessage(MessageView):
     # --- status -------------------------------------------------------------------------------
 
     def _update_status(self) -> None:
-        if not self.is_mounted:
-            return
-        status = self.query_one(".message-status", Static)
+        status = self.status_line
         message = self.message
         text: Content | None = None
         for cls in ("-waiting", "-stopped", "-cut-off", "-failed"):
@@ -266,19 +267,21 @@ class AssistantMessage(MessageView):
             if not self._got_output:
                 text = Content.styled("… waiting for the model (esc stops)", "italic")
                 status.add_class("-waiting")
-        elif message.status == "interrupted":
-            detail = message.status_detail or "stopped"
-            text = Content.styled(
-                f"⏹ {one_line(detail, 60).capitalize()}: the partial reply is kept. ctrl+r regenerates.",
-                "italic",
-            )
+        elif message.status == "interrupted" and message.status_detail in (None, "stopped"):
+            if self._got_output:
+                line = "⏹ Stopped: the partial reply is kept. ctrl+r regenerates."
+            else:
+                line = "⏹ Stopped before the model answered. ctrl+r tries again."
+            text = Content.styled(line, "italic")
             status.add_class("-stopped")
-        elif message.status == "error":
-            text = Content.styled("⚠ This reply failed (see below).", "italic")
-            status.add_class("-failed")
-        elif message.status == "complete" and message.status_detail:
-            text = Content.styled(f"✂ {one_line(message.status_detail, 100)}", "italic")
+        elif message.status == "interrupted":  # cut off (length, content filter)
+            text = Content.styled("✂ Cut off: the reply is incomplete (see below).", "italic")
             status.add_class("-cut-off")
+        elif message.status == "error":
+            text = Content.styled("⚠ This reply failed part-way (see below).", "italic")
+            status.add_class("-failed")
+        # A failed request with nothing received: the error message below says it all.
+        self.display = not (message.status == "error" and not message.content and not message.tool_calls)
         status.display = text is not None
         if text is not None:
             status.update(text)
@@ -299,21 +302,38 @@ _ERROR_TITLES = {
     "other": "Something went wrong",
 }
 
+# What to do next, in keys (the engine's message already says what went wrong and why).
+# "{regenerate}" and friends become the keys currently bound to those actions.
 _ERROR_HINTS = {
-    "auth": "Check the API key: OPENAI_API_KEY, `api_key` in the config file (`tui-chat config path`), "
-    "or --api-key.",
-    "not_found": "Check the model name (F2 switches model) and --base-url.",
-    "rate_limit": "Wait a moment, then press ctrl+r to try again.",
-    "server": "Press ctrl+r to try again.",
-    "connection": "Is the server running and is --base-url right? Press ctrl+r to try again.",
-    "timeout": "Press ctrl+r to try again; raise --timeout for slow models.",
-    "protocol": "Is --base-url an OpenAI-compatible /v1 endpoint? Press ctrl+r to try again.",
-    "cut_off": "The partial reply is kept. Ask the model to continue, or press ctrl+r.",
-    "too_many_rounds": "The model kept calling tools. Rephrase, or check the tool policies (F4).",
-    "bad_request": "Edit the last message (ctrl+g) or start a new chat (ctrl+n).",
+    "auth": "Once the key is fixed, {regenerate} sends the message again.",
+    "not_found": "{switch_model} switches the model; {regenerate} retries.",
+    "rate_limit": "{regenerate} retries.",
+    "server": "{regenerate} retries.",
+    "connection": "{regenerate} retries.",
+    "timeout": "{regenerate} retries.",
+    "protocol": "{regenerate} retries.",
+    "cut_off": "The partial reply is kept: ask the model to continue, or {regenerate} to try again.",
+    "too_many_rounds": "{tool_policies} changes tool policies; {regenerate} retries.",
+    "bad_request": "{edit_last} edits your message; {switch_model} switches the model.",
     "config": "",
-    "other": "Press ctrl+r to try again.",
+    "other": "{regenerate} retries.",
 }
+
+_DEFAULT_KEYS = {
+    "regenerate": "ctrl+r",
+    "switch_model": "f2",
+    "tool_policies": "f4",
+    "edit_last": "ctrl+g",
+}
+
+
+def _hint(app: object, kind: str) -> str:
+    key_for = getattr(app, "key_for", None)
+    keys = {
+        name: (key_for(name) if callable(key_for) else "") or default
+        for name, default in _DEFAULT_KEYS.items()
+    }
+    return _ERROR_HINTS.get(kind, "").format(**keys)
 
 
 class ErrorMessage(Static):
@@ -331,7 +351,7 @@ class ErrorMessage(Static):
 
     def on_mount(self) -> None:
         title = _ERROR_TITLES.get(self.kind, _ERROR_TITLES["other"])
-        hint = _ERROR_HINTS.get(self.kind, "")
+        hint = _hint(self.app, self.kind)
         parts: list[tuple[str, str] | str] = [(f"⚠ {title}\n", "bold"), clean(self.text)]
         if hint and hint not in self.text:
             parts.append(("\n" + hint, "italic"))

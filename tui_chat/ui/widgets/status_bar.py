@@ -50,14 +50,13 @@ class StatusBar(Static):
             ("   via ", "dim"),
             clean(self.endpoint),
         ]
-        if self.tools:
+        wide = self.size.width >= 100
+        if self.tools and wide:
             parts += [("   tools ", "dim"), str(self.tools)]
         total = self.prompt_tokens + self.completion_tokens
-        parts += [
-            ("   tokens ", "dim"),
-            f"{total:,}",
-            (f" ({self.prompt_tokens:,} in / {self.completion_tokens:,} out)", "dim"),
-        ]
+        parts += [("   tokens ", "dim"), f"{total:,}"]
+        if wide:
+            parts.append((f" ({self.prompt_tokens:,} in / {self.completion_tokens:,} out)", "dim"))
         return Content.assemble(*parts)
 
     def add_usage(self, usage: dict[str, object] | None) -> None:

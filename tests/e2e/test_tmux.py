@@ -1,0 +1,133 @@
+"""End to end: the installed `tui-chat` in a real terminal (tmux, 120x40) against the loopback
+server in a subprocess. Types a prompt with send-keys and reads the streamed answer off the
+screen. Waiting here is polling a real terminal for a condition, with a deadline."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TMUX = shutil.which("tmux")
+
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+
+
+def tui_chat_command() -> str:
+    beside_python = Path(sys.executable).with_name("tui-chat")
+    found = str(beside_python) if beside_python.exists() else shutil.which("tui-chat")
+    if not found:
+        pytest.skip("the tui-chat command is not installed (pip install -e .)")
+    return found
+
+
+@pytest.fixture
+def server_url() -> Iterator[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakeserver", "--port", "0", "--tps", "400"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), f"the fake server printed {url!r}"
+        yield url
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+class Terminal:
+    """One tmux server of our own (its own socket, no user config) with one 120x40 window."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def tmux(self, *args: str, check: bool = True) -> str:
+        assert TMUX is not None
+        done = subprocess.run(
+            [TMUX, "-L", self.name, "-f", os.devnull, *args], capture_output=True, text=True, check=check
+        )
+        return done.stdout
+
+    def start(self, command: str, env: dict[str, str]) -> None:
+        exports = " ".join(f"{key}={value}" for key, value in env.items())
+        # COLUMNS/LINES inherited from the test runner would override the real terminal size.
+        wrapped = f"env -u COLUMNS -u LINES {exports} {command}"
+        self.tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", wrapped)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "e2e", check=False)
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "e2e", *keys)
+
+    def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if condition(screen):
+                return screen
+            time.sleep(0.1)  # polling a real terminal, not synchronising with the app
+        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
+
+    def close(self) -> None:
+        self.tmux("kill-server", check=False)
+
+
+@pytest.fixture
+def terminal() -> Iterator[Terminal]:
+    term = Terminal(f"tui-chat-e2e-{os.getpid()}")
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def test_type_a_prompt_and_read_the_streamed_answer(
+    terminal: Terminal, server_url: str, tmp_path: Path
+) -> None:
+    env = {
+        "TUI_CHAT_CONFIG_DIR": str(tmp_path / "config"),
+        "TUI_CHAT_DATA_DIR": str(tmp_path / "data"),
+        "TERM": "xterm-256color",
+    }
+    command = f"{tui_chat_command()} --base-url {server_url} --model fake-model --api-key e2e-key"
+    terminal.start(command, env)
+    screen = terminal.wait_for(lambda s: "Send" in s and "fake-model" in s, "the app to start")
+    assert "ready" in screen
+    assert "Sidebar" in screen.splitlines()[39]  # the whole 120x40 footer
+
+    terminal.keys("Hello from tmux", "Enter")
+    screen = terminal.wait_for(lambda s: "You said: Hello from tmux" in s, "the streamed answer")
+    # The reply's Markdown rendered (bold markers gone, a bullet, the code block) once it settles.
+    screen = terminal.wait_for(
+        lambda s: "def greet(name: str) -> str:" in s and "• a bullet with" in s and "ready" in s,
+        "the reply's Markdown to render",
+    )
+    assert "**Markdown**" not in screen
+    assert "Hello from tmux" in screen  # the user's message stays in the log
+
+    # A long reply streams and the log follows it to the end.
+    terminal.keys("long 600", "Enter")
+    terminal.wait_for(lambda s: "fibonacci_" in s, "the long reply to start streaming")
+    # It ends with "## Section 4: ..." and a paragraph: the log followed it to the bottom.
+    screen = terminal.wait_for(
+        lambda s: "ready" in s.splitlines()[0] and "Section 4: streaming text" in s,
+        "the end of the long reply",
+        timeout=60,
+    )
+    assert "on every update." in screen
+
+    terminal.keys("C-q")
+    terminal.wait_for(lambda s: "fake-model" not in s, "the app to quit")
