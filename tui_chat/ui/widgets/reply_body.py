@@ -218,6 +218,7 @@ class ReplyBody(Vertical):
         self._timer: Timer | None = None
         self._lock = asyncio.Lock()
         self._last_flush = 0.0
+        self._live_text = ""  # everything written to the live chunk's stream
         self.display = bool(text)
 
     def compose(self) -> ComposeResult:
@@ -242,6 +243,11 @@ class ReplyBody(Vertical):
     def feed(self, text: str) -> None:
         self._pending.append(text)
 
+    async def flush(self) -> None:
+        """Render everything fed so far now, bypassing the time gate (tests, benchmarks)."""
+        async with self._lock:
+            await self._write()
+
     async def _flush(self) -> None:
         GOVERNOR.tick()
         if not self._pending or self._lock.locked():
@@ -261,28 +267,31 @@ class ReplyBody(Vertical):
         self.display = True
         if self._stream is None:
             self._stream = Markdown.get_stream(live.markdown)
-        await self._stream.write(fragment)
         self._last_flush = time.perf_counter()
-        if len(live.markdown.children) > CHUNK_BLOCKS:
-            await self._seal()
+        if len(live.markdown.children) >= CHUNK_BLOCKS:
+            # Seal when a new top-level block begins in this fragment: everything before it is
+            # final, so the live chunk is closed exactly there, with nothing to re-render.
+            combined = self._live_text + fragment
+            head, tail = split_last_block(combined)
+            if head and len(head) >= len(self._live_text):
+                await self._seal(head[len(self._live_text) :], tail)
+                return
+        await self._stream.write(fragment)
+        self._live_text += fragment
 
-    async def _seal(self) -> None:
-        """Close the live chunk before its last top-level block; that block (and what follows)
-        continues in a new chunk."""
-        live = self.live
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
-        head, tail = split_last_block(live.source)
-        if not head:
-            self._stream = Markdown.get_stream(live.markdown)
-            return
-        await live.markdown.update(head)
+    async def _seal(self, rest_of_live: str, tail: str) -> None:
+        """Finish the live chunk with `rest_of_live`; `tail` (the new last block and whatever
+        follows it) starts a new chunk."""
+        assert self._stream is not None
+        if rest_of_live:
+            await self._stream.write(rest_of_live)
+        await self._stream.stop()
         chunk = MarkdownChunk(None)
         self.chunks.append(chunk)
         await self.mount(chunk)
         await chunk.markdown.ready.wait()
         self._stream = Markdown.get_stream(chunk.markdown)
+        self._live_text = tail
         if tail:
             await self._stream.write(tail)
         self.post_message(self.ChunkSealed())
