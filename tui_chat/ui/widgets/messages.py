@@ -108,7 +108,7 @@ class ToolCallLine(Static):
         icon, label = _STATUS_ICONS.get(self.status, ("?", self.status))
         parts: list[tuple[str, str] | str] = [
             (f"{icon} ", f"$tool-{self.status}" if self.status in ("ok", "error", "refused") else ""),
-            ("⚙ ", "dim"),
+            ("tool ", "dim"),
             (clean(self.tool_name), "bold"),
             (f"({one_line(self.arguments, 60)})", "dim"),
             ("  " + label, "italic"),
@@ -257,6 +257,10 @@ class AssistantMessage(MessageView):
 
     # --- status -------------------------------------------------------------------------------
 
+    def _key(self, binding_id: str) -> str:
+        key_for = getattr(self.app, "key_for", None) if self.is_attached else None
+        return (key_for(binding_id) if callable(key_for) else "") or _DEFAULT_KEYS.get(binding_id, "")
+
     def _update_status(self) -> None:
         status = self.status_line
         message = self.message
@@ -269,16 +273,16 @@ class AssistantMessage(MessageView):
                 status.add_class("-waiting")
         elif message.status == "interrupted" and message.status_detail in (None, "stopped"):
             if self._got_output:
-                line = "⏹ Stopped: the partial reply is kept. ctrl+r regenerates."
+                line = "■ Stopped: the partial reply is kept. {regenerate} regenerates."
             else:
-                line = "⏹ Stopped before the model answered. ctrl+r tries again."
-            text = Content.styled(line, "italic")
+                line = "■ Stopped before the model answered. {regenerate} tries again."
+            text = Content.styled(line.format(regenerate=self._key("regenerate")), "italic")
             status.add_class("-stopped")
         elif message.status == "interrupted":  # cut off (length, content filter)
-            text = Content.styled("✂ Cut off: the reply is incomplete (see below).", "italic")
+            text = Content.styled("▸ Cut off: the reply is incomplete (see below).", "italic")
             status.add_class("-cut-off")
         elif message.status == "error":
-            text = Content.styled("⚠ This reply failed part-way (see below).", "italic")
+            text = Content.styled("✗ This reply failed part-way (see below).", "italic")
             status.add_class("-failed")
         # A failed request with nothing received: the error message below says it all.
         self.display = not (message.status == "error" and not message.content and not message.tool_calls)
@@ -352,7 +356,7 @@ class ErrorMessage(Static):
     def on_mount(self) -> None:
         title = _ERROR_TITLES.get(self.kind, _ERROR_TITLES["other"])
         hint = _hint(self.app, self.kind)
-        parts: list[tuple[str, str] | str] = [(f"⚠ {title}\n", "bold"), clean(self.text)]
+        parts: list[tuple[str, str] | str] = [(f"✗ {title}\n", "bold"), clean(self.text)]
         if hint and hint not in self.text:
             parts.append(("\n" + hint, "italic"))
         self.update(Content.assemble(*parts))
