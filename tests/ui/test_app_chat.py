@@ -297,3 +297,31 @@ async def test_every_binding_is_in_the_footer_or_the_command_palette(fake_server
             assert binding.show or in_palette or binding.id in variants, (
                 f"{binding.id} is neither in the footer nor the command palette"
             )
+
+
+async def test_the_log_follows_the_stream_unless_scrolled_up_and_reattaches_at_the_bottom(
+    fake_server: FakeServer,
+) -> None:
+    fake_server.script(text_reply(long_markdown(4000), chunk_chars=8, delay=0.004))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.chat_log
+        await send(pilot, "stream a lot")
+        await wait_for(pilot, lambda: log.max_scroll_y > 40)
+        assert log.scroll_y == log.max_scroll_y  # following
+
+        log.scroll_page_up(animate=False)  # the user scrolls up to read
+        await pilot.pause()
+        reading_at = log.scroll_y
+        grown_from = log.max_scroll_y
+        await wait_for(pilot, lambda: log.max_scroll_y > grown_from + 20)
+        assert log.scroll_y == reading_at  # left alone while text keeps arriving
+
+        log.scroll_to(y=log.max_scroll_y, animate=False)  # back to the bottom (wheel, End)
+        await pilot.pause()
+        grown_from = log.max_scroll_y
+        await wait_for(pilot, lambda: log.max_scroll_y > grown_from + 20)
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y  # following again
+        await pilot.press("escape")
+        await settle(pilot)
