@@ -79,6 +79,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         app.controller.observers.append(timing)
         stalls: list[float] = []
         follow: list[bool] = []
+        cpu_marks: list[tuple[float, float]] = []  # (wall, cpu) while tokens arrive
         async with app.run_test(size=(args.width, args.height)) as pilot:
             await pilot.pause()
             if not args.no_gc_freeze:
@@ -97,6 +98,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     log = app.chat_log
                     if timing.first is not None and timing.ended is None:
                         follow.append(log.scroll_y >= log.max_scroll_y - 1)
+                        now = time.perf_counter()
+                        if not cpu_marks or now - cpu_marks[-1][0] >= 0.25:
+                            cpu_marks.append((now, time.process_time()))
 
             sampler = asyncio.create_task(sample())
             appends_before = ReplyMarkdown.appends
@@ -124,6 +128,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             mapped = len(app.screen._compositor._full_map)
             assert timing.first is not None and timing.last is not None
             ordered = sorted(stalls)
+            quarters: list[float] = []
+            if len(cpu_marks) >= 8:
+                step = (len(cpu_marks) - 1) / 4
+                for q in range(4):
+                    a, b = cpu_marks[round(q * step)], cpu_marks[round((q + 1) * step)]
+                    quarters.append((b[1] - a[1]) / (b[0] - a[0]))
             return {
                 "tokens": args.tokens,
                 "tps": args.tps,
@@ -142,6 +152,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "chunks": len(chunks),
                 "hydrated": hydrated,
                 "widgets_laid_out": mapped,
+                "cpu_by_quarter": quarters,
             }
     finally:
         proc.kill()
@@ -157,7 +168,18 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=120)
     parser.add_argument("--height", type=int, default=40)
     parser.add_argument("--no-gc-freeze", action="store_true", help="leave the GC as it is")
+    parser.add_argument(
+        "--fixed-gate", type=float, metavar="SECONDS", help="a fixed time gate instead of the CPU governor"
+    )
+    parser.add_argument("--no-chunks", action="store_true", help="one Markdown widget per reply")
     args = parser.parse_args()
+    from tui_chat.ui.widgets import reply_body
+
+    if args.fixed_gate is not None:
+        reply_body.TARGET_LOAD = float("inf")
+        reply_body.FLUSH_INTERVAL = reply_body.GOVERNOR.interval = args.fixed_gate
+    if args.no_chunks:
+        reply_body.CHUNK_BLOCKS = 10**9
     r = asyncio.run(run(args))
     print(
         f"reply: {r['tokens']} tokens asked at {r['tps']:g} tok/s: "
@@ -176,6 +198,8 @@ def main() -> None:
     print(f"final Markdown source equals reply:    {r['source_matches']}")
     print(f"reply chunks (rendered / total):       {r['hydrated']} / {r['chunks']}")
     print(f"widgets in the layout at the end:      {r['widgets_laid_out']}")
+    quarters = " / ".join(f"{q * 100:.0f}%" for q in r["cpu_by_quarter"])
+    print(f"CPU use per quarter of the stream:     {quarters}  (flat = bounded as the reply grows)")
 
 
 if __name__ == "__main__":
