@@ -3,6 +3,7 @@ TUI_CHAT_CONFIG_DIR and TUI_CHAT_DATA_DIR."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -40,8 +41,6 @@ def user_themes_dir() -> Path:
 def ensure_private_dir(path: Path) -> Path:
     """Create a directory readable only by the user (0700)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
+    with contextlib.suppress(OSError):  # not ours to change (e.g. a shared mount); still usable
         path.chmod(0o700)
-    except OSError:
-        pass  # not ours to change (e.g. a shared mount); still usable
     return path
