@@ -4,9 +4,11 @@ Real HTTP on 127.0.0.1 (random port, background thread), real SSE with chunked t
 encoding so an abrupt drop is distinguishable from a clean end. Tests queue replies with
 `FakeServer.script(...)`; when the queue is empty a deterministic demo bot answers.
 
-    python -m tests.fakeserver --port 8765 [--tps 200]
+    python -m tests.fakeserver --port 8765 [--tps 200] [--log-streams]
 
-serves the demo bot until killed.
+serves the demo bot until killed. It prints its base URL as the first line of stdout; with
+`--log-streams`, one more line per finished streamed reply, `stream {json}`, with the
+`time.monotonic()` (system-wide on Linux) of the first and last text-bearing chunk sent.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ class RecordedRequest:
     body: bytes = b""
     # Set when the client went away before the response was fully sent.
     disconnected: bool = False
+    # time.monotonic() when the first / last chunk carrying text content was written, and how
+    # many such chunks were written (streamed replies only).
+    first_text_at: float | None = None
+    last_text_at: float | None = None
+    text_chunks: int = 0
     # Set when the server has finished handling this request (sent, dropped or abandoned).
     finished: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -317,7 +324,10 @@ _LONG_SECTIONS = [
 
 
 def long_markdown(tokens: int) -> str:
-    """Deterministic Markdown of about `tokens` tokens (one token ~ 4 characters)."""
+    """Deterministic Markdown of about `tokens` tokens (one token ~ 4 characters).
+
+    Its last line, `End of the long reply (N tokens).`, occurs nowhere else: a benchmark can
+    watch a screen for it."""
     target = max(1, tokens) * 4
     parts: list[str] = ["# A long reply\n\n"]
     size = len(parts[0])
@@ -327,6 +337,7 @@ def long_markdown(tokens: int) -> str:
         parts.append(section)
         size += len(section)
         n += 1
+    parts.append(f"End of the long reply ({tokens} tokens).\n")
     return "".join(parts)
 
 
@@ -401,6 +412,16 @@ class _ClientGone(Exception):
     pass
 
 
+def _carries_text(event: dict[str, Any] | str) -> bool:
+    if not isinstance(event, dict):
+        return False
+    for choice in event.get("choices") or []:
+        delta = choice.get("delta") if isinstance(choice, dict) else None
+        if isinstance(delta, dict) and delta.get("content"):
+            return True
+    return False
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HTTPServer
@@ -447,6 +468,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             req.finished.set()
+            if self.server.owner.on_finished is not None:
+                self.server.owner.on_finished(req)
 
     def _record(self, raw: bytes) -> RecordedRequest:
         try:
@@ -493,6 +516,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._pause(reply.delay)
             payload = event if isinstance(event, str) else json.dumps(event)
             self._write_chunk(f"data: {payload}\n\n".encode())
+            if _carries_text(event):
+                req.last_text_at = time.monotonic()
+                if req.first_text_at is None:
+                    req.first_text_at = req.last_text_at
+                req.text_chunks += 1
         if reply.drop_after is not None:
             self._drop()
             return
@@ -559,6 +587,8 @@ class FakeServer:
         self.tps = tps if tps is not None else float(os.environ.get("FAKESERVER_TPS", "200"))
         self._connections: set[socket.socket] = set()
         self.requests: list[RecordedRequest] = []
+        # Called (from the handler thread) when a request has been fully handled.
+        self.on_finished: Callable[[RecordedRequest], None] | None = None
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._request_added = threading.Condition(self._lock)
@@ -628,6 +658,19 @@ class FakeServer:
         return demo_reply(req, self.tps)
 
 
+def _print_stream(req: RecordedRequest) -> None:
+    if req.first_text_at is None:
+        return
+    record = {
+        "path": req.path,
+        "first_text_at": req.first_text_at,
+        "last_text_at": req.last_text_at,
+        "text_chunks": req.text_chunks,
+        "disconnected": req.disconnected,
+    }
+    print("stream " + json.dumps(record), flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the tui-chat demo bot on loopback.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -635,8 +678,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--tps", type=float, default=None, help="tokens per second for 'long N' replies (env FAKESERVER_TPS)"
     )
+    parser.add_argument(
+        "--log-streams",
+        action="store_true",
+        help="print a 'stream {json}' line with server-side timings per finished streamed reply",
+    )
     args = parser.parse_args(argv)
     server = FakeServer(args.host, args.port, tps=args.tps)
+    if args.log_streams:
+        server.on_finished = _print_stream
     print(server.url, flush=True)
     try:
         threading.Event().wait()
