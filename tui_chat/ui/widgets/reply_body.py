@@ -37,10 +37,10 @@ from textual.widgets.markdown import MarkdownStream
 FLUSH_INTERVAL = 0.05
 """Shortest time between two Markdown appends while a reply streams (the time gate)."""
 
-MAX_INTERVAL = 0.5
+MAX_INTERVAL = 0.25
 """The gate never waits longer than this between appends."""
 
-TARGET_LOAD = 0.35
+TARGET_LOAD = 0.6
 """While a reply streams, the gate stretches (up to MAX_INTERVAL) when the process uses more
 than this share of one CPU, and shrinks back (down to FLUSH_INTERVAL) when it uses much less.
 Layout and repaint cost depend on the terminal size, the document and the machine; measuring
