@@ -84,12 +84,19 @@ def chunk(
     role: str | None = None,
     function_call: dict[str, Any] | None = None,
     model: str = "fake-model",
+    reasoning_content: str | None = None,
+    reasoning: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A chat.completion.chunk dict with one choice. Extra keys go on the top level (e.g. usage)."""
+    """A chat.completion.chunk dict with one choice. Extra keys go on the top level (e.g. usage).
+    `reasoning_content` (vLLM/DeepSeek) and `reasoning` (Ollama/OpenRouter) go into the delta."""
     delta: dict[str, Any] = {}
     if role is not None:
         delta["role"] = role
+    if reasoning_content is not None:
+        delta["reasoning_content"] = reasoning_content
+    if reasoning is not None:
+        delta["reasoning"] = reasoning
     if content is not None:
         delta["content"] = content
     if tool_calls is not None:

@@ -58,6 +58,32 @@ def test_json_plain_reply(ask: Asker) -> None:
     ]
 
 
+def reasoning_reply() -> list[dict[str, object] | str]:
+    return [
+        chunk(role="assistant", reasoning_content="Think"),
+        chunk(reasoning_content="ing."),
+        chunk("Answer", finish_reason="stop"),
+    ]
+
+
+def test_json_reports_reasoning_before_the_answer(ask: Asker) -> None:
+    ask.server.script(sse_reply(reasoning_reply()))
+    result = ask("--json", "hi")
+    assert result.code == 0
+    assert result.events()[:3] == [
+        {"type": "reasoning", "delta": "Think"},
+        {"type": "reasoning", "delta": "ing."},
+        {"type": "text", "delta": "Answer"},
+    ]
+    assert result.events()[-1]["content"] == "Answer"
+
+
+def test_plain_mode_keeps_reasoning_out_of_stdout(ask: Asker) -> None:
+    ask.server.script(sse_reply(reasoning_reply()))
+    result = ask("hi")
+    assert (result.code, result.out, result.err) == (0, "Answer\n", "")
+
+
 def test_system_prompt_and_model_flags_reach_the_server(ask: Asker) -> None:
     ask.server.script(text_reply("ok"))
     ask("--system", "Be terse.", "--model", "fake-model-large", "hi")

@@ -46,6 +46,7 @@ def test_markdown_marks_unfinished_replies_and_survives_backticks(store: Session
 def test_json_export_round_trips_into_an_identical_session(store: SessionStore) -> None:
     conv = weather_conversation()
     conv.messages[3].previous_versions = ["older reply"]
+    conv.messages[3].reasoning = "The tool said sunny.\nSay it briefly."
     store.save_conversation(conv, provider="azure")
     store.set_archived(conv.id)
     text = exported(store, conv.id)
@@ -58,6 +59,18 @@ def test_json_export_round_trips_into_an_identical_session(store: SessionStore) 
     assert (result.title, result.message_count) == ("What's the weather in Paris today?", 3)
     assert (store.load(conv.id), store.summary(conv.id)) == before
     assert json.loads(exported(store, conv.id))["session"] == json.loads(text)["session"]
+    assert store.load(conv.id).messages[3].reasoning == "The tool said sunny.\nSay it briefly."
+
+
+def test_markdown_shows_the_thinking_folded_above_the_answer(store: SessionStore) -> None:
+    conv = chat("hi")
+    conv.add(Message("assistant", "Hello!", reasoning="The user greets me.\n\nGreet back."))
+    store.save_conversation(conv)
+
+    md = to_markdown(store.load(conv.id), store.summary(conv.id))
+
+    thinking = "<details><summary>Thinking</summary>\n\n> The user greets me.\n>\n> Greet back.\n\n</details>"
+    assert f"## Assistant\n\n{thinking}\n\nHello!" in md
 
 
 def test_importing_a_session_that_exists_adds_a_copy_under_a_new_id(store: SessionStore) -> None:

@@ -95,3 +95,25 @@ def test_a_database_from_a_newer_version_is_left_untouched(db_path: Path) -> Non
 
     assert db_path.read_bytes() == before
     assert list(db_path.parent.iterdir()) == [db_path]
+
+
+def test_a_version_2_database_gains_reasoning_and_keeps_its_rows(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db_path)
+    conn.executescript(VERSION_1)
+    for statement in MIGRATIONS[1]:  # version 1 -> 2, as released
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+
+    with SessionStore.open(db_path) as store:
+        assert store.warning is None
+        loaded = store.load("old-session")
+        assert [m.reasoning for m in loaded.messages] == ["", ""]
+        assert [h.session_id for h in store.search("tomato")] == ["old-session"]
+        conv = chat("why?")
+        conv.messages[0].reasoning = "kept"  # any role round-trips; replies are what carry it
+        store.save_conversation(conv)
+        assert store.load(conv.id).messages[0].reasoning == "kept"
+    assert user_version(db_path) == LATEST_VERSION == 3

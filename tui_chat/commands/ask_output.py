@@ -8,6 +8,7 @@ from typing import Any, Protocol, TextIO
 
 from tui_chat.engine.events import (
     Event,
+    ReasoningDelta,
     ResponseFinished,
     TextDelta,
     ToolCallCompleted,
@@ -49,10 +50,16 @@ class PlainOutput:
         self.assume_yes = assume_yes
         self.session_id: str | None = None
         self._mid_line = False  # stdout holds text not yet ended by a newline
+        self._thinking_shown: set[str] = set()  # replies whose "thinking…" line was written
 
     def event(self, event: Event) -> None:
         if isinstance(event, TextDelta):
             self._write_reply(event.text)
+        elif isinstance(event, ReasoningDelta):
+            # stdout is the answer (pipes); a person at a terminal gets one dim line per reply.
+            if self.stderr.isatty() and event.message_id not in self._thinking_shown:
+                self._thinking_shown.add(event.message_id)
+                self._note("\x1b[2mthinking…\x1b[0m")
         elif isinstance(event, ToolCallCompleted):
             self._note(f"[tool] {event.call.name}({one_line(event.call.arguments)})")
         elif isinstance(event, ToolResultReady):
@@ -147,6 +154,8 @@ def json_event(event: Event) -> dict[str, Any] | None:
     """The JSON Lines shape of an engine event, or None for events `ask --json` leaves out."""
     if isinstance(event, TextDelta):
         return {"type": "text", "delta": event.text}
+    if isinstance(event, ReasoningDelta):
+        return {"type": "reasoning", "delta": event.text}
     if isinstance(event, ToolCallCompleted):
         call = event.call
         return {"type": "tool_call", "id": call.id, "name": call.name, "arguments": call.arguments}

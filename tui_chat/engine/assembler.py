@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui_chat.engine.conversation import ToolCall
-from tui_chat.engine.events import Event, TextDelta, ToolCallArgumentsDelta, ToolCallStarted
+from tui_chat.engine.events import Event, ReasoningDelta, TextDelta, ToolCallArgumentsDelta, ToolCallStarted
 
 _LEGACY_SLOT = "function_call"
+# Non-standard delta fields carrying a reasoning model's thinking: vLLM/DeepSeek send
+# `reasoning_content`, Ollama and OpenRouter `reasoning`. The SDK keeps them as extra fields.
+_REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
 def field_of(obj: Any, name: str) -> Any:
@@ -52,6 +55,7 @@ class StreamAssembler:
     def __init__(self, message_id: str) -> None:
         self.message_id = message_id
         self.content = ""
+        self.reasoning = ""
         # The last non-empty finish reason seen; later chunks without one never reset it.
         self.finish_reason: str | None = None
         self.usage: dict[str, Any] | None = None
@@ -80,6 +84,10 @@ class StreamAssembler:
             delta = field_of(choice, "delta")
             if delta is None:
                 continue  # Azure annotation chunks carry no delta
+            reasoning = _reasoning_of(delta)
+            if reasoning:
+                self.reasoning += reasoning
+                events.append(ReasoningDelta(self.message_id, reasoning))
             content = field_of(delta, "content")
             if isinstance(content, str) and content:
                 self.content += content
@@ -146,6 +154,14 @@ class StreamAssembler:
         elif call.announced and piece:
             events.append(ToolCallArgumentsDelta(call.id, piece))
         return events
+
+
+def _reasoning_of(delta: Any) -> str:
+    for name in _REASONING_FIELDS:
+        value = field_of(delta, name)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def _arguments_text(arguments: Any) -> str:

@@ -45,6 +45,8 @@ class ToolActivity:
 class Message:
     role: Role
     content: str | None = ""
+    # A reasoning model's thinking, shown and stored but never sent back (to_api leaves it out).
+    reasoning: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str | None = None  # on role="tool"
     name: str | None = None  # tool/function name on role="tool"/"function"

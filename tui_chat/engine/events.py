@@ -41,6 +41,14 @@ class TextDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """Thinking text a reasoning model streams before its answer (never sent back to the API)."""
+
+    message_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ToolCallStarted:
     message_id: str  # the assistant message that carries the call
     index: int
@@ -112,6 +120,7 @@ class TurnEnded:
 Event = (
     MessageAdded
     | TextDelta
+    | ReasoningDelta
     | ToolCallStarted
     | ToolCallArgumentsDelta
     | ToolCallCompleted

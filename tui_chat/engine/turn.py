@@ -133,12 +133,13 @@ class ChatEngine:
             streaming = True
             async with contextlib.aclosing(stream_events(stream, assembler)) as events:
                 async for event in events:
-                    reply.content = assembler.content
+                    reply.content, reply.reasoning = assembler.content, assembler.reasoning
                     yield event
             reply.content, reply.usage = assembler.content, assembler.usage
+            reply.reasoning = assembler.reasoning
             cut_off = _cut_off_reason(assembler.finish_reason)
         except Exception as exc:  # cancellation is not an Exception: it propagates untouched
-            reply.content = assembler.content
+            reply.content, reply.reasoning = assembler.content, assembler.reasoning
             kind, text = describe_error(exc, self._error_context(streaming))
             raise _ReplyFailed(kind, text) from exc
         if cut_off:  # the response itself finished, so it is reported like any other

@@ -4,7 +4,7 @@ JSON format, version 1::
 
     {"format": "tui-chat-session", "version": 1, "exported": <unix time>,
      "session": {"id", "title", "model", "provider", "system_prompt", "created", "updated",
-                 "archived", "messages": [{"id", "role", "content", "tool_calls": [{"id",
+                 "archived", "messages": [{"id", "role", "content", "reasoning", "tool_calls": [{"id",
                  "name", "arguments"}], "tool_call_id", "name", "status", "status_detail",
                  "model", "usage", "activity": {"status", "duration", "arguments", "error"},
                  "previous_versions", "created"}]}}
@@ -73,6 +73,8 @@ def _markdown_message(message: Message) -> list[str]:
     if message.role in ("tool", "function"):
         return _markdown_tool_result(message)
     out = [f"## {message.role.capitalize()}", ""]
+    if message.reasoning:
+        out += ["<details><summary>Thinking</summary>", "", *_quoted(message.reasoning), "", "</details>", ""]
     if message.content:
         out.append(message.content)
     for call in message.tool_calls:
@@ -150,6 +152,7 @@ def _message_dict(message: Message) -> dict[str, Any]:
         "id": message.id,
         "role": message.role,
         "content": message.content,
+        "reasoning": message.reasoning,
         "tool_calls": [tool_call_dict(c) for c in message.tool_calls],
         "tool_call_id": message.tool_call_id,
         "name": message.name,
@@ -212,6 +215,7 @@ def _parse_message(data: Any, where: str) -> Message:
     return Message(
         role=role,
         content=_field(data, "content", str, where),
+        reasoning=_field(data, "reasoning", str, where) or "",
         tool_calls=[_parse_tool_call(c, f"{where}.tool_calls[{i}]") for i, c in enumerate(calls)],
         tool_call_id=_field(data, "tool_call_id", str, where),
         name=_field(data, "name", str, where),

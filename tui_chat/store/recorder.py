@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.engine.conversation import Conversation, Message
-from tui_chat.engine.events import Event, MessageAdded, TextDelta, ToolCallArgumentsDelta
+from tui_chat.engine.events import Event, MessageAdded, ReasoningDelta, TextDelta, ToolCallArgumentsDelta
 from tui_chat.store.rows import MessageRow, SessionRow, derived_title, message_row
 from tui_chat.store.sessions import SessionStore
 
@@ -88,7 +88,7 @@ class SessionRecorder:
         """Feed every event of a turn here, in order. Cheap enough to call per token."""
         if self._closed:
             return
-        if isinstance(event, TextDelta | ToolCallArgumentsDelta):
+        if isinstance(event, TextDelta | ReasoningDelta | ToolCallArgumentsDelta):
             self._stream_progressed()
             return
         if isinstance(event, MessageAdded):

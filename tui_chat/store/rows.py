@@ -22,6 +22,7 @@ MESSAGE_COLUMNS = (
     "position",
     "role",
     "content",
+    "reasoning",
     "tool_calls",
     "tool_call_id",
     "name",
@@ -42,6 +43,7 @@ class MessageRow:
     position: int
     role: str
     content: str | None
+    reasoning: str
     tool_calls: str | None
     tool_call_id: str | None
     name: str | None
@@ -78,6 +80,7 @@ def message_row(session_id: str, position: int, message: Message) -> MessageRow:
         position=position,
         role=message.role,
         content=message.content,
+        reasoning=message.reasoning,
         tool_calls=_dumps([tool_call_dict(c) for c in message.tool_calls] or None),
         tool_call_id=message.tool_call_id,
         name=message.name,
@@ -102,6 +105,7 @@ def message_from_row(row: sqlite3.Row) -> Message:
     return Message(
         role=row["role"],
         content=row["content"],
+        reasoning=row["reasoning"] or "",
         tool_calls=[tool_call_from_dict(c) for c in json.loads(row["tool_calls"] or "[]")],
         tool_call_id=row["tool_call_id"],
         name=row["name"],

@@ -6,6 +6,7 @@ changes go into a new step appended at the end.
 - Version 1: the sessions and messages tables.
 - Version 2: full-text search (FTS5) over message content and session titles, kept in sync
   by triggers and back-filled from existing rows.
+- Version 3: `messages.reasoning`, a reasoning model's thinking (not searched, never sent back).
 """
 
 from __future__ import annotations
@@ -102,7 +103,9 @@ _VERSION_2 = (
     "INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild')",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_VERSION_1, _VERSION_2)
+_VERSION_3 = ("ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT ''",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_VERSION_1, _VERSION_2, _VERSION_3)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -27,6 +27,7 @@ from tui_chat.engine.conversation import Conversation, Message, ToolCall
 from tui_chat.engine.events import (
     Event,
     MessageAdded,
+    ReasoningDelta,
     ResponseFinished,
     TextDelta,
     ToolCallArgumentsDelta,
@@ -303,7 +304,7 @@ class ChatApp(App[None]):
     def show_event(self, event: Event) -> None:
         # Text deltas are by far the most frequent: check them first, and only post.
         self.chat_log.post_message(ChatLog.TurnEvent(event))
-        if isinstance(event, TextDelta):
+        if isinstance(event, TextDelta | ReasoningDelta):
             return
         if isinstance(event, _SIDEBAR_EVENTS):
             self.sidebar.handle_event(event)

@@ -25,6 +25,7 @@ from tui_chat.engine.conversation import Conversation, Message
 from tui_chat.engine.events import (
     Event,
     MessageAdded,
+    ReasoningDelta,
     ResponseFinished,
     TextDelta,
     ToolCallArgumentsDelta,
@@ -401,6 +402,10 @@ class ChatLog(VerticalScroll, can_focus=True):
             view = self._views.get(event.message_id)
             if isinstance(view, AssistantMessage):
                 view.feed(event.text)
+        elif isinstance(event, ReasoningDelta):
+            view = self._views.get(event.message_id)
+            if isinstance(view, AssistantMessage):
+                view.feed_reasoning(event.text)
         elif isinstance(event, ToolCallArgumentsDelta):
             owner = self._call_owner.get(event.id)
             if owner is not None:

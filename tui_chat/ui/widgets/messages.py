@@ -19,8 +19,9 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Click
 from textual.message import Message as TextualMessage
+from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Markdown, Static
+from textual.widgets import Collapsible, Markdown, Static
 
 from tui_chat.engine.conversation import Message, ToolCall
 from tui_chat.ui.widgets.reply_body import ReplyBody, ReplyMarkdown
@@ -28,6 +29,9 @@ from tui_chat.ui.widgets.text import clean, literal, one_line
 
 FLUSH_INTERVAL = 0.25
 """Seconds between Markdown appends while a reply streams (the time gate)."""
+
+THINKING_TAIL = 2000
+"""Characters of a reasoning model's thinking shown while it streams (the full text at the end)."""
 
 _STATUS_ICONS = {
     "pending": ("◌", "pending"),
@@ -140,8 +144,21 @@ class AssistantMessage(MessageView):
         super().__init__(message, **kwargs)
         self._results = results or {}
         self._finishing: asyncio.Task[None] | None = None
-        self._got_output = bool(message.content or message.tool_calls)
+        self._got_output = bool(message.content or message.tool_calls or message.reasoning)
         self.tool_lines: dict[str, ToolCallLine] = {}
+        # A reasoning model's thinking: expanded while it streams, folded once the answer starts
+        # (and on a reopened session). Plain text, never Markdown or markup.
+        self._reasoning = clean(message.reasoning)
+        self._reasoning_shown = len(self._reasoning)
+        self._reasoning_timer: Timer | None = None
+        self.thinking_text = Static(Content(self._reasoning), classes="thinking-text", markup=False)
+        self.thinking = Collapsible(
+            self.thinking_text,
+            title="Thinking",
+            collapsed=message.status != "streaming" or bool(message.content),
+            classes="thinking",
+        )
+        self.thinking.display = bool(self._reasoning)
         self.body = ReplyBody(clean(message.content), streaming=message.status == "streaming")
         self.status_line = Static(classes="message-status", markup=False)
         self.set_class(continuation, "-continuation")
@@ -153,6 +170,7 @@ class AssistantMessage(MessageView):
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), classes="message-header", markup=False)
+        yield self.thinking
         yield self.body
         with Vertical(classes="tool-lines"):
             for call in self.message.tool_calls:
@@ -187,9 +205,44 @@ class AssistantMessage(MessageView):
         """Queue a text delta; the body's time gate renders everything queued at once."""
         if text:
             self.body.feed(clean(text))
+            if not self.thinking.collapsed and self.streaming:
+                self.thinking.collapsed = True  # the answer started: fold the thinking away
             if not self._got_output:
                 self._got_output = True
                 self._update_status()
+
+    def feed_reasoning(self, text: str) -> None:
+        """Queue thinking text; shown at once, then at most every FLUSH_INTERVAL (only the tail)."""
+        if not text:
+            return
+        self._reasoning += clean(text)
+        if not self.thinking.display:
+            self.thinking.display = True
+        if not self._got_output:
+            self._got_output = True
+            self._update_status()
+        if self._reasoning_timer is None:
+            self._show_reasoning_tail()
+            if self.is_mounted:
+                self._reasoning_timer = self.set_timer(FLUSH_INTERVAL, self._reasoning_gate)
+
+    def _reasoning_gate(self) -> None:
+        self._reasoning_timer = None
+        if self._reasoning_shown != len(self._reasoning) and self._finishing is None:
+            self._show_reasoning_tail()
+            self._reasoning_timer = self.set_timer(FLUSH_INTERVAL, self._reasoning_gate)
+
+    def _show_reasoning_tail(self) -> None:
+        self._reasoning_shown = len(self._reasoning)
+        tail = self._reasoning[-THINKING_TAIL:]
+        if len(tail) < len(self._reasoning):
+            tail = "…" + tail
+        self.thinking_text.update(Content(tail))
+
+    @property
+    def thinking_source(self) -> str:
+        """The thinking text the reply holds (for tests; shown in full once finished)."""
+        return self._reasoning
 
     def finish(self) -> None:
         """The reply ended (answered, failed, stopped): settle it in a task of its own, so the
@@ -209,6 +262,17 @@ class AssistantMessage(MessageView):
             await self._finishing
 
     async def _finish(self) -> None:
+        if self._reasoning_timer is not None:
+            self._reasoning_timer.stop()
+            self._reasoning_timer = None
+        if self.message.reasoning:
+            self._reasoning = clean(self.message.reasoning)
+        if self._reasoning:
+            self.thinking.display = True
+            self.thinking_text.update(Content(self._reasoning))
+            self._reasoning_shown = len(self._reasoning)
+            if self.message.content:
+                self.thinking.collapsed = True
         # One full render of the final text: partial fences and tables settle.
         await self.body.finish(clean(self.message.content))
         self.refresh_header()
@@ -285,7 +349,8 @@ class AssistantMessage(MessageView):
             text = Content.styled("✗ This reply failed part-way (see below).", "italic")
             status.add_class("-failed")
         # A failed request with nothing received: the error message below says it all.
-        self.display = not (message.status == "error" and not message.content and not message.tool_calls)
+        received = message.content or message.tool_calls or message.reasoning
+        self.display = not (message.status == "error" and not received)
         status.display = text is not None
         if text is not None:
             status.update(text)
