@@ -11,6 +11,8 @@ import pytest
 
 from tests.cli.helpers import Run, run_cli, write_config
 from tests.fakeserver import FakeServer, chunk, error_reply, sse_reply, text_reply, tool_calls_reply
+from tui_chat.commands.ask_output import PlainOutput
+from tui_chat.engine.events import ReasoningDelta, TextDelta
 
 SECRET = "sk-test-secret-key-0123456789"
 
@@ -327,3 +329,17 @@ def test_legacy_functions_mode(ask: Asker) -> None:
     (tool_result,) = [e for e in result.events() if e["type"] == "tool_result"]
     assert tool_result["content"] == "11"
     assert result.events()[-1]["content"] == "The tool returned: 11"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_plain_mode_on_a_terminal_says_thinking_once_per_reply_on_stderr() -> None:
+    out, err = _Terminal(), _Terminal()
+    output = PlainOutput(out, err)
+    for event in (ReasoningDelta("m1", "a"), ReasoningDelta("m1", "b"), TextDelta("m1", "Answer")):
+        output.event(event)
+    assert out.getvalue() == "Answer"
+    assert err.getvalue() == "\x1b[2mthinking…\x1b[0m\n"
