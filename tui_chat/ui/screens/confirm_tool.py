@@ -15,33 +15,25 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.css.scalar import Scalar
 from textual.events import Resize
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tui_chat.engine.conversation import ToolCall
+from tui_chat.ui.screens.dialog import Dialog
 from tui_chat.ui.widgets.tool_format import literal, show_text
 
 Answer = Literal["once", "always", "deny"]
 
 
-class ConfirmToolScreen(ModalScreen[str]):
+class ConfirmToolScreen(Dialog[str]):
     """Allow once (enter / y), always allow this tool (a), or deny (escape / n)."""
 
     DEFAULT_CSS = """
     ConfirmToolScreen {
-        align: center middle;
-        background: $background 60%;
-
         #confirm-tool-dialog {
             width: 84;
-            max-width: 100%;
-            height: auto;
             max-height: 100%;
-            padding: 1 2;
-            background: $surface;
             border: round $warning;
             border-title-color: $text-warning;
-            border-title-style: bold;
         }
         #confirm-tool-name {
             text-style: bold;
@@ -110,7 +102,7 @@ class ConfirmToolScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         arguments = self.call.arguments
         shown = show_text(arguments, max_chars=self.MAX_SHOWN_CHARS) if arguments.strip() else None
-        with Vertical(id="confirm-tool-dialog") as dialog:
+        with Vertical(id="confirm-tool-dialog", classes="dialog") as dialog:
             dialog.border_title = "Allow this tool call?"
             yield Static(literal(self.call.name), id="confirm-tool-name")
             # Everything between the name and the buttons scrolls as one, so the buttons always

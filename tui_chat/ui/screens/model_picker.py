@@ -11,16 +11,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui_chat.ui.screens.dialog import Dialog
 from tui_chat.ui.widgets.text import clean
 
 ModelLoader = Callable[[], Awaitable[list[str]]]
 
 
-class ModelPickerScreen(ModalScreen[str | None]):
+class ModelPickerScreen(Dialog[str | None]):
     BINDINGS = [
         Binding("escape", "dismiss_none", "Cancel", id="model_cancel"),
         Binding("down", "move(1)", "Next", show=False),
@@ -28,19 +28,9 @@ class ModelPickerScreen(ModalScreen[str | None]):
     ]
 
     DEFAULT_CSS = """
-    ModelPickerScreen {
-        align: center middle;
-        background: $background 60%;
-    }
     #model-dialog {
         width: 70;
-        max-width: 100%;
-        height: auto;
         max-height: 80%;
-        padding: 1 2;
-        background: $surface;
-        border: round $primary;
-        border-title-color: $text-primary;
     }
     #model-list {
         height: auto;
@@ -61,7 +51,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
         self.models: list[str] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="model-dialog") as dialog:
+        with Vertical(id="model-dialog", classes="dialog") as dialog:
             dialog.border_title = "Switch model"
             yield Input(placeholder="Type to filter, or a model name", id="model-input")
             yield OptionList(id="model-list")

@@ -40,6 +40,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from tui_chat.store import SearchHit, SessionSummary, StoreError
+from tui_chat.ui.screens.dialog import Dialog
 from tui_chat.ui.widgets.tool_format import literal, visible_text
 
 SEARCH_DEBOUNCE = 0.15
@@ -540,25 +541,12 @@ def _entry(summary: SessionSummary | None, hit: SearchHit | None = None) -> Entr
 # -- dialogs -------------------------------------------------------------------------------
 
 
-class RenameSessionScreen(ModalScreen[str | None]):
+class RenameSessionScreen(Dialog[str | None]):
     """An input with the current title; Enter saves, Escape cancels. Dismisses with the new
     title (spaces tidied) or None."""
 
     DEFAULT_CSS = """
     RenameSessionScreen {
-        align: center middle;
-        background: $background 60%;
-
-        #rename-dialog {
-            width: 72;
-            max-width: 100%;
-            height: auto;
-            padding: 1 2;
-            background: $surface;
-            border: round $primary;
-            border-title-color: $text-primary;
-            border-title-style: bold;
-        }
         #rename-hint {
             color: $text-muted;
             margin-top: 1;
@@ -576,7 +564,7 @@ class RenameSessionScreen(ModalScreen[str | None]):
         self.current = title
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="rename-dialog") as dialog:
+        with Vertical(id="rename-dialog", classes="dialog") as dialog:
             dialog.border_title = "Rename session"
             yield Input(self.current, placeholder="A title for this session", id="rename-input")
             yield Static("enter saves · esc cancels", id="rename-hint", markup=False)
@@ -593,23 +581,14 @@ class RenameSessionScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ConfirmDeleteScreen(ModalScreen[bool]):
+class ConfirmDeleteScreen(Dialog[bool]):
     """Delete (y / d) or keep (n / Escape, the default button)."""
 
     DEFAULT_CSS = """
     ConfirmDeleteScreen {
-        align: center middle;
-        background: $background 60%;
-
         #delete-dialog {
-            width: 72;
-            max-width: 100%;
-            height: auto;
-            padding: 1 2;
-            background: $surface;
             border: round $error;
             border-title-color: $text-error;
-            border-title-style: bold;
         }
         #delete-buttons {
             height: auto;
@@ -634,7 +613,7 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         messages = f" and its {_messages(self.message_count)}" if self.message_count else ""
-        with Vertical(id="delete-dialog") as dialog:
+        with Vertical(id="delete-dialog", classes="dialog") as dialog:
             dialog.border_title = "Delete this session?"
             yield Static(
                 Content.assemble(

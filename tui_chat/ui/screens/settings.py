@@ -27,12 +27,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from tui_chat import config
 from tui_chat.config import ToolPolicy
+from tui_chat.ui.screens.dialog import Dialog
 
 POLICIES: tuple[ToolPolicy, ...] = ("ask", "always", "never")
 POLICY_LABELS: dict[ToolPolicy, str] = {
@@ -134,24 +134,14 @@ def _policy_id(index: int) -> str:
     return f"policy-{index}"
 
 
-class SettingsScreen(ModalScreen[SettingsChanges | None]):
+class SettingsScreen(Dialog[SettingsChanges | None]):
     """Edit settings; dismisses with the saved SettingsChanges, or None when cancelled."""
 
     DEFAULT_CSS = """
-    SettingsScreen {
-        align: center middle;
-        background: $background 60%;
-    }
     SettingsScreen #settings-dialog {
         width: 84;
-        max-width: 100%;
-        height: auto;
         max-height: 100%;
-        border: round $primary;
-        border-title-color: $text-primary;
-        border-title-style: bold;
         border-subtitle-color: $text-muted;
-        background: $surface;
         padding: 0 1;
     }
     SettingsScreen #settings-body {
@@ -250,7 +240,7 @@ class SettingsScreen(ModalScreen[SettingsChanges | None]):
         theme_names = sorted(self._themes if self._themes is not None else self.app.available_themes)
         if values.theme and values.theme not in theme_names:
             theme_names.insert(0, values.theme)
-        with Vertical(id="settings-dialog") as dialog:
+        with Vertical(id="settings-dialog", classes="dialog") as dialog:
             dialog.border_title = "Settings"
             dialog.border_subtitle = "ctrl+s save · esc cancel"
             with VerticalScroll(id="settings-body"):

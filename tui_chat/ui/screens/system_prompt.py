@@ -8,8 +8,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static, TextArea
+
+from tui_chat.ui.screens.dialog import Dialog
 
 
 @dataclass(frozen=True)
@@ -18,26 +19,15 @@ class SystemPromptResult:
     make_default: bool
 
 
-class SystemPromptScreen(ModalScreen[SystemPromptResult | None]):
+class SystemPromptScreen(Dialog[SystemPromptResult | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="system_prompt_save", priority=True),
         Binding("escape", "cancel", "Cancel", id="system_prompt_cancel"),
     ]
 
     DEFAULT_CSS = """
-    SystemPromptScreen {
-        align: center middle;
-        background: $background 60%;
-    }
     #system-dialog {
         width: 90;
-        max-width: 100%;
-        height: auto;
-        max-height: 90%;
-        padding: 1 2;
-        background: $surface;
-        border: round $primary;
-        border-title-color: $text-primary;
     }
     #system-text {
         height: 12;
@@ -61,7 +51,7 @@ class SystemPromptScreen(ModalScreen[SystemPromptResult | None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="system-dialog") as dialog:
+        with Vertical(id="system-dialog", classes="dialog") as dialog:
             dialog.border_title = "System prompt"
             yield Static(
                 "Sent first in every request of this conversation. Empty removes it. "

@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_chat.config import ToolPolicy
 from tui_chat.tools.registry import ToolRegistry
+from tui_chat.ui.screens.dialog import Dialog
 from tui_chat.ui.widgets.text import clean, one_line
 
 NEXT_POLICY: dict[str, ToolPolicy] = {"ask": "always", "always": "never", "never": "ask"}
@@ -27,26 +27,15 @@ _POLICY_HELP = {
 PolicyChanged = Callable[[str, ToolPolicy], None]
 
 
-class ToolPoliciesScreen(ModalScreen[None]):
+class ToolPoliciesScreen(Dialog[None]):
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="tool_policies_close"),
         Binding("space", "cycle", "Change policy", id="tool_policies_cycle"),
     ]
 
     DEFAULT_CSS = """
-    ToolPoliciesScreen {
-        align: center middle;
-        background: $background 60%;
-    }
     #policies-dialog {
         width: 90;
-        max-width: 100%;
-        height: auto;
-        max-height: 90%;
-        padding: 1 2;
-        background: $surface;
-        border: round $primary;
-        border-title-color: $text-primary;
     }
     #policies-help {
         color: $text-muted;
@@ -65,7 +54,7 @@ class ToolPoliciesScreen(ModalScreen[None]):
         self.on_change = on_change
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="policies-dialog") as dialog:
+        with Vertical(id="policies-dialog", classes="dialog") as dialog:
             dialog.border_title = "Tool policies"
             yield Static(
                 "enter or space cycles ask → always → never (saved to the config file). esc closes.",
