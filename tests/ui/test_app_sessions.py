@@ -17,7 +17,7 @@ from tui_chat.engine.conversation import Conversation, Message, ToolActivity, To
 from tui_chat.store import SessionStore
 from tui_chat.ui.app import ChatApp
 from tui_chat.ui.screens.session_browser import SessionBrowser
-from tui_chat.ui.widgets.chat_log import WINDOW
+from tui_chat.ui.widgets.chat_log import INITIAL
 from tui_chat.ui.widgets.messages import MessageView, OlderMessages
 
 
@@ -284,14 +284,21 @@ async def test_a_thousand_message_session_opens_with_its_tail_mounted(
 
         assert len(app.conversation.messages) == 1000
         views = list(app.chat_log.query(MessageView))
-        assert 0 < len(views) <= WINDOW
+        assert 0 < len(views) <= INITIAL
         assert views[-1].message.content == big.messages[-1].content
         assert len(app.chat_log.query(OlderMessages)) == 1
-        # The sidebar keeps its last turns, numbered as they happened (250 turns in all).
-        turns = app.sidebar.turns
-        assert len(turns) == app.sidebar.MAX_TURNS
-        assert [t.number for t in turns[-2:]] == [249, 250]
-        assert app.sidebar.cards[-1].call_id == "call_249"
+        # The sidebar is built once the log has painted, with its last few turns, numbered as
+        # they happened (250 turns in all).
+        sidebar = app.sidebar
+        await wait_for(pilot, lambda: len(sidebar.turns) == sidebar.INITIAL_TURNS)
+        assert [t.number for t in sidebar.turns[-2:]] == [249, 250]
+        assert sidebar.cards[-1].call_id == "call_249"
+        # Scrolling the sidebar to the top shows earlier turns, up to MAX_TURNS.
+        await wait_for(pilot, lambda: sidebar.max_scroll_y > 0)
+        sidebar.scroll_home(animate=False)
+        await wait_for(pilot, lambda: len(sidebar.turns) == sidebar.MAX_TURNS)
+        assert [t.number for t in sidebar.turns[:1]] == [201]
+        assert sidebar.cards[-1].call_id == "call_249"
         assert opened_in < 15  # generous: a shared 2-core machine; typically well under a second
 
 

@@ -628,6 +628,23 @@ async def test_show_history_replaces_what_was_shown_and_numbering_continues() ->
         assert app.sidebar.turns[-1].number == 5
 
 
+async def test_show_history_later_builds_after_a_refresh_or_before_a_live_event() -> None:
+    _, conversation = scenario()
+    app = SidebarApp()
+    async with app.run_test(size=(40, 60)) as pilot:
+        await feed(pilot, streamed("mx", 0, "old", "old_tool", "{}"))
+        app.sidebar.show_history_later(conversation)
+        assert app.sidebar.card("old") is None  # cleared at once
+        await pilot.pause()
+        assert [c.call_id for c in app.sidebar.cards] == ["c1", "c2", "c3", "c4"]
+
+        app.sidebar.show_history_later(conversation)
+        # A live event before the refresh: the history is built first, numbering continues.
+        app.sidebar.handle_event(MessageAdded(Message(role="user", content="more")))
+        await feed(pilot, streamed("m5", 0, "c5", "get_time", "{}"))
+        assert [t.number for t in app.sidebar.turns] == [1, 3, 4, 5]
+
+
 async def test_show_history_before_the_sidebar_is_mounted() -> None:
     _, conversation = scenario()
 

@@ -270,7 +270,8 @@ class ChatApp(App[None]):
         """Draw `conversation` (start-up, new chat, or a loaded session)."""
         welcome = welcome_text(self.settings, self.controller.not_ready)
         await self.chat_log.show_conversation(conversation, welcome=welcome)
-        self.sidebar.show_history(conversation)
+        # The log first: the sidebar's turns are built once the log has painted.
+        self.sidebar.show_history_later(conversation)
         usage_in = usage_out = 0
         for message in conversation.messages:
             if message.usage:

@@ -1,9 +1,9 @@
 """The chat log: one widget per message, a window over the conversation.
 
 The conversation is the truth; the log mounts widgets for its most recent messages only
-(`WINDOW`), loads older ones when the user scrolls to the top, and prunes from the top when a
-long session grows. It is anchored: it follows a streaming reply unless the user scrolled up,
-and re-attaches when they scroll back to the bottom.
+(`INITIAL`, about a screenful), loads older ones (`WINDOW` at a time) when the user scrolls to
+the top, and prunes from the top when a long session grows. It is anchored: it follows a
+streaming reply unless the user scrolled up, and re-attaches when they scroll back to the bottom.
 
 Turn events reach it as `ChatLog.TurnEvent` messages posted by the controller's worker, so the
 work of rendering runs in the log's own task and never delays the worker reading the stream
@@ -49,7 +49,11 @@ from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.text import code_blocks
 
 WINDOW = 40
-"""Messages mounted when a conversation opens, and loaded per step when scrolling up."""
+"""Messages loaded per step when scrolling up, and kept when pruning."""
+
+INITIAL = 16
+"""Messages mounted when a conversation opens: enough to fill a screen, so it opens quickly;
+scrolling up loads the older ones."""
 
 PRUNE_AT = 2 * WINDOW
 """Mounted messages beyond which the oldest are unmounted (only while following the bottom)."""
@@ -142,7 +146,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         await self.remove_children()
         messages = conversation.messages
         shown = [i for i, m in enumerate(messages) if displayed(m)]
-        tail = shown[-WINDOW:]
+        tail = shown[-INITIAL:]
         self._first_index = tail[0] if tail else len(messages)
         widgets: list[Widget] = []
         if self._count_older():
@@ -157,6 +161,12 @@ class ChatLog(VerticalScroll, can_focus=True):
         self._update_older()
         self.anchor()
         self.call_after_refresh(self.schedule_virtualize)
+        self.call_after_refresh(self._fill_screen)
+
+    async def _fill_screen(self) -> None:
+        """Load older messages while the mounted ones do not fill the log (no way to scroll up)."""
+        if self._older is not None and self.max_scroll_y <= 0 and self.region:
+            await self.load_older()
 
     def show_welcome(self, markdown: str) -> None:
         if self._welcome is None and not self._views:

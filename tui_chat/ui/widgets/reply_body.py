@@ -104,6 +104,10 @@ def block_starts(markdown: str) -> list[int]:
 def split_chunks(markdown: str, max_blocks: int = CHUNK_BLOCKS) -> list[str]:
     """`markdown` cut at top-level block boundaries into pieces of at most `max_blocks` blocks.
     The pieces join back to exactly `markdown`."""
+    if markdown.count("\n") < max_blocks:
+        # Fewer lines than `max_blocks`, so fewer blocks: one chunk, without parsing the text
+        # here (the Markdown widget parses it anyway).
+        return [markdown]
     starts = block_starts(markdown)
     if len(starts) <= max_blocks:
         return [markdown]

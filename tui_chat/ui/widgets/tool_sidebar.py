@@ -95,6 +95,9 @@ class ToolSidebar(VerticalScroll):
 
     # Only this many turns are kept on screen; older ones stay in the session history.
     MAX_TURNS = 50
+    # Opening a session builds only its last few turns; scrolling to the top builds the rest
+    # (up to MAX_TURNS).
+    INITIAL_TURNS = 10
 
     def __init__(
         self,
@@ -121,6 +124,9 @@ class ToolSidebar(VerticalScroll):
             id="tool-sidebar-empty",
         )
         self._composed = False
+        self._history: Conversation | None = None  # the conversation show_history built from
+        self._history_more = False  # it has turns with calls older than those shown
+        self._pending: Conversation | None = None  # show_history_later, not built yet
 
     def compose(self) -> ComposeResult:
         self._composed = True
@@ -143,6 +149,29 @@ class ToolSidebar(VerticalScroll):
         elif not overflowing and self.is_anchored:
             self.anchor(False)
             self.scroll_to(y=0, animate=False, immediate=True)
+        if not overflowing and self._history_more and all(turn.region for turn in self._turns):
+            # Every turn shown is laid out and they fit: nothing to scroll up with.
+            self.show_earlier_turns()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value <= 0 and self._history_more:
+            self.call_after_refresh(self.show_earlier_turns)
+
+    def show_earlier_turns(self) -> None:
+        """Build the older turns of the history (up to MAX_TURNS), keeping the turn the user
+        looks at in place. Only between turns: a running turn is never rebuilt."""
+        conversation = self._history
+        if not self._history_more or conversation is None or self._turn_open or self._current is not None:
+            return
+        first = self._turns[0].number if self._turns else None
+        self.show_history(conversation, max_turns=self.MAX_TURNS)
+        if first is None or not self.is_mounted:
+            return
+        turn = next((t for t in self._turns if t.number == first), None)
+        if turn is not None:
+            self.anchor(False)
+            self.call_after_refresh(self.scroll_to_widget, turn, animate=False, top=True, immediate=True)
 
     # ------------------------------------------------------------------ reading state
     @property
@@ -161,6 +190,8 @@ class ToolSidebar(VerticalScroll):
     def handle_event(self, event: object) -> None:
         """Apply one engine event. Tool events and `TurnEnded` update the cards; a user
         `MessageAdded` starts a turn; other events are ignored."""
+        if self._pending is not None:
+            self._build_pending()  # the history first, so turns keep their numbers
         if isinstance(event, ToolCallArgumentsDelta):
             card = self._cards.get(event.id)
             if card is not None:
@@ -178,12 +209,30 @@ class ToolSidebar(VerticalScroll):
         elif isinstance(event, MessageAdded) and event.message.role == "user":
             self._begin_turn(event.message.content)
 
-    def show_history(self, conversation: Conversation) -> None:
-        """Rebuild from a (not running) conversation: its calls as they happened."""
+    def show_history_later(self, conversation: Conversation) -> None:
+        """Clear now, and build `show_history(conversation)` after the next screen refresh, so
+        what the chat log mounted is painted first (opening a session). A live event arriving
+        before then builds it at once."""
+        self.clear()
+        self._pending = conversation
+        self.call_after_refresh(self._build_pending)
+
+    def _build_pending(self) -> None:
+        conversation, self._pending = self._pending, None
+        if conversation is not None:
+            self.show_history(conversation, max_turns=self.INITIAL_TURNS)
+
+    def show_history(self, conversation: Conversation, *, max_turns: int | None = None) -> None:
+        """Rebuild from a (not running) conversation: its calls as they happened (its last
+        `max_turns` turns with calls, MAX_TURNS by default; scrolling to the top shows more,
+        up to MAX_TURNS)."""
         self.clear()
         # Only the turns that stay on screen are built: a long session opens quickly.
         messages = conversation.messages
-        start = _history_start(messages, self.MAX_TURNS)
+        limit = min(max_turns or self.MAX_TURNS, self.MAX_TURNS)
+        start = _history_start(messages, limit)
+        self._history = conversation
+        self._history_more = limit < self.MAX_TURNS and _has_calls(messages[:start])
         self._turn_number = sum(1 for m in messages[:start] if m.role == "user")
         by_name: dict[str, list[ToolCallCard]] = {}
         for message in messages[start:]:
@@ -225,6 +274,9 @@ class ToolSidebar(VerticalScroll):
         self._turn_open = False
         self._turn_prompt = None
         self._empty.display = True
+        self._history = None
+        self._history_more = False
+        self._pending = None
 
     # ------------------------------------------------------------------ turns
     def _begin_turn(self, prompt: str | None) -> None:
@@ -271,6 +323,10 @@ class ToolSidebar(VerticalScroll):
                 self._cards.pop(card.call_id, None)
             if old.is_attached:
                 old.remove()
+
+
+def _has_calls(messages: list[Message]) -> bool:
+    return any(m.role == "assistant" and m.tool_calls for m in messages)
 
 
 def _history_start(messages: list[Message], max_turns: int) -> int:
