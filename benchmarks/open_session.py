@@ -1,8 +1,8 @@
 """How long opening a 1,000-message session takes, and where the time goes.
 
-Builds a 1,000-message conversation with a tool call per turn (like
-tests/ui/test_app_sessions.py), opens it in the app (`load_conversation`, what the sessions
-screen calls) under `run_test` at 120x40, and prints:
+Builds a 1,000-message conversation with a tool call per turn (`long_session` from
+tests/ui/app_support.py, which the long-session tests use too), opens it in the app
+(`load_conversation`, what the sessions screen calls) under `run_test` at 120x40, and prints:
 
 - the time until the last message is on screen (painted) and until the tool sidebar is filled;
 - a cProfile summary (top 15 by cumulative time) of a second, profiled open.
@@ -18,33 +18,19 @@ import argparse
 import asyncio
 import cProfile
 import io
-import json
 import pstats
+import sys
 import time
+from pathlib import Path
 
-from tui_chat.config import Settings
-from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
-from tui_chat.ui.app import ChatApp
-from tui_chat.ui.widgets.messages import MessageView
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def long_session(messages: int) -> Conversation:
-    conversation = Conversation(model="fake-model")
-    for i in range(messages // 4):
-        conversation.add(Message("user", f"Question {i}: what is {i} squared?"))
-        call = ToolCall(f"call_{i}", "count_string", json.dumps({"string": "x" * (i % 7)}))
-        conversation.add(Message("assistant", "", tool_calls=[call]))
-        conversation.add(
-            Message(
-                "tool",
-                str(i % 7),
-                tool_call_id=call.id,
-                name="count_string",
-                activity=ToolActivity(status="ok", duration=0.01, arguments=call.arguments),
-            )
-        )
-        conversation.add(Message("assistant", f"**{i} squared** is `{i * i}`.\n\n- checked\n- twice"))
-    return conversation
+from tests.ui.app_support import long_session  # noqa: E402
+from tui_chat.config import Settings  # noqa: E402
+from tui_chat.engine.conversation import Conversation  # noqa: E402
+from tui_chat.ui.app import ChatApp  # noqa: E402
+from tui_chat.ui.widgets.messages import MessageView  # noqa: E402
 
 
 def last_message_painted(app: ChatApp, conversation: Conversation) -> bool:

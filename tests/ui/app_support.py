@@ -4,6 +4,7 @@ conditions instead of sleeping."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from tests.fakeserver import FakeServer
 from tui_chat.config import Settings
-from tui_chat.engine.conversation import Conversation
+from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
 from tui_chat.ui.app import ChatApp
 from tui_chat.ui.widgets.chat_log import ChatLog
 from tui_chat.ui.widgets.messages import AssistantMessage, ErrorMessage, UserMessage
@@ -85,3 +86,24 @@ def user_views(app: ChatApp) -> list[UserMessage]:
 
 def errors(app: ChatApp) -> list[ErrorMessage]:
     return list(app.chat_log.query(ErrorMessage))
+
+
+def long_session(messages: int) -> Conversation:
+    """A conversation of `messages` messages: question, tool call, tool result, answer, repeated.
+    Used by the long-session tests and benchmarks/open_session.py."""
+    conversation = Conversation(model="fake-model")
+    for i in range(messages // 4):
+        conversation.add(Message("user", f"Question {i}: what is {i} squared?"))
+        call = ToolCall(f"call_{i}", "count_string", json.dumps({"string": "x" * (i % 7)}))
+        conversation.add(Message("assistant", "", tool_calls=[call]))
+        conversation.add(
+            Message(
+                "tool",
+                str(i % 7),
+                tool_call_id=call.id,
+                name="count_string",
+                activity=ToolActivity(status="ok", duration=0.01, arguments=call.arguments),
+            )
+        )
+        conversation.add(Message("assistant", f"**{i} squared** is `{i * i}`.\n\n- checked\n- twice"))
+    return conversation

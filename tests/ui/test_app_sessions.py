@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from textual.command import CommandList, CommandPalette
 
 from tests.cli.helpers import run_cli
 from tests.fakeserver import FakeServer, RecordedRequest, Reply, chunk, long_markdown, text_reply
-from tests.ui.app_support import SIZE, replies, send, settings_for, settle, user_views, wait_for
+from tests.ui.app_support import SIZE, long_session, replies, send, settings_for, settle, user_views, wait_for
 from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
 from tui_chat.store import SessionStore
 from tui_chat.ui.app import ChatApp
@@ -244,25 +243,6 @@ async def test_the_command_palette_opens_the_browser(fake_server: FakeServer, db
         await wait_for(pilot, lambda: "Sessions: browse" in first_result())
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, SessionBrowser))
-
-
-def long_session(messages: int) -> Conversation:
-    conversation = Conversation(model="fake-model")
-    for i in range(messages // 4):
-        conversation.add(Message("user", f"Question {i}: what is {i} squared?"))
-        call = ToolCall(f"call_{i}", "count_string", json.dumps({"string": "x" * (i % 7)}))
-        conversation.add(Message("assistant", "", tool_calls=[call]))
-        conversation.add(
-            Message(
-                "tool",
-                str(i % 7),
-                tool_call_id=call.id,
-                name="count_string",
-                activity=ToolActivity(status="ok", duration=0.01, arguments=call.arguments),
-            )
-        )
-        conversation.add(Message("assistant", f"**{i} squared** is `{i * i}`.\n\n- checked\n- twice"))
-    return conversation
 
 
 async def test_a_thousand_message_session_opens_with_its_tail_mounted(
