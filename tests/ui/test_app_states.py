@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tomllib
 
-from textual.widgets import Input, OptionList, TextArea
+from textual.widgets import Input, OptionList, Static, TextArea
 
 from tests.fakeserver import FakeServer, chunk, error_reply, sse_reply, text_reply, tool_calls_reply
 from tests.ui.app_support import SIZE, errors, make_app, replies, send, settle, user_views, wait_for
@@ -255,6 +255,9 @@ async def test_confirmation_allow_once_runs_the_tool(fake_server: FakeServer) ->
         await send(pilot, "count the characters in 'hello world'")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmToolScreen))
         assert app.status_bar.state == "confirm"
+        # The dialog says what the tool does, from its registered description.
+        description = app.screen.query_one("#confirm-tool-description", Static)
+        assert "Count the characters" in str(description.render())
         await pilot.press("enter")
         await settle(pilot)
         tool = app.conversation.last("tool")

@@ -327,7 +327,9 @@ class ChatApp(App[None]):
         from tui_chat.ui.screens.confirm_tool import ConfirmToolScreen
 
         self.status_bar.state = "confirm"
-        screen = ConfirmToolScreen(call)
+        spec = self.registry.get(call.name) if self.registry is not None else None
+        # The user decides better knowing what the tool does, in its own words.
+        screen = ConfirmToolScreen(call, description=spec.description if spec else None)
         try:
             answer = await self.push_screen_wait(screen)
         except asyncio.CancelledError:
