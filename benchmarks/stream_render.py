@@ -34,7 +34,8 @@ from tui_chat.engine.conversation import Conversation  # noqa: E402
 from tui_chat.engine.events import Event, TextDelta, TurnEnded  # noqa: E402
 from tui_chat.ui.app import ChatApp  # noqa: E402
 from tui_chat.ui.chat_controller import ChatObserver  # noqa: E402
-from tui_chat.ui.widgets.messages import AssistantMessage, ReplyMarkdown  # noqa: E402
+from tui_chat.ui.widgets.messages import AssistantMessage  # noqa: E402
+from tui_chat.ui.widgets.reply_body import ReplyBody  # noqa: E402
 
 
 class Timing(ChatObserver):
@@ -103,7 +104,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             cpu_marks.append((now, time.process_time()))
 
             sampler = asyncio.create_task(sample())
-            appends_before = ReplyMarkdown.appends
+            updates_before = ReplyBody.updates
             cpu_before = time.process_time()
             wall_before = time.perf_counter()
             app.send(f"long {args.tokens} at {args.tps}")
@@ -112,7 +113,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await asyncio.sleep(0.005)
             reply = app.chat_log.query(AssistantMessage).last()
             full = reply.message.content or ""
-            while not (reply.markdown_source == full and not reply.body.live.markdown.lock.is_locked):
+            while reply.markdown_source != full:
                 await asyncio.sleep(0.001)
                 if time.perf_counter() - wall_before > args.tokens / args.tps * 4 + 60:
                     break
@@ -123,8 +124,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             cpu = time.process_time() - cpu_before
             sampling = False
             await sampler
-            chunks = reply.body.chunks
-            hydrated = sum(1 for chunk in chunks if chunk.hydrated)
             mapped = len(app.screen._compositor._full_map)
             assert timing.first is not None and timing.last is not None
             ordered = sorted(stalls)
@@ -146,11 +145,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "max_stall": ordered[-1] if ordered else 0.0,
                 "p95_stall": ordered[int(len(ordered) * 0.95)] if ordered else 0.0,
                 "median_stall": statistics.median(ordered) if ordered else 0.0,
-                "appends": ReplyMarkdown.appends - appends_before,
+                "updates": ReplyBody.updates - updates_before,
                 "follow": sum(follow) / len(follow) if follow else 0.0,
                 "source_matches": reply.markdown_source == full,
-                "chunks": len(chunks),
-                "hydrated": hydrated,
+                "blocks": reply.body.sealed_blocks,
                 "widgets_laid_out": mapped,
                 "cpu_by_quarter": quarters,
             }
@@ -168,18 +166,12 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=120)
     parser.add_argument("--height", type=int, default=40)
     parser.add_argument("--no-gc-freeze", action="store_true", help="leave the GC as it is")
-    parser.add_argument(
-        "--fixed-gate", type=float, metavar="SECONDS", help="a fixed time gate instead of the CPU governor"
-    )
-    parser.add_argument("--no-chunks", action="store_true", help="one Markdown widget per reply")
+    parser.add_argument("--gate", type=float, metavar="SECONDS", help="another time gate (default 0.1 s)")
     args = parser.parse_args()
     from tui_chat.ui.widgets import reply_body
 
-    if args.fixed_gate is not None:
-        reply_body.TARGET_LOAD = float("inf")
-        reply_body.FLUSH_INTERVAL = reply_body.GOVERNOR.interval = args.fixed_gate
-    if args.no_chunks:
-        reply_body.CHUNK_BLOCKS = 10**9
+    if args.gate is not None:
+        reply_body.FLUSH_INTERVAL = args.gate
     r = asyncio.run(run(args))
     print(
         f"reply: {r['tokens']} tokens asked at {r['tps']:g} tok/s: "
@@ -193,10 +185,10 @@ def main() -> None:
         f"event-loop stall max / p95 / median:   {r['max_stall'] * 1000:7.1f} / "
         f"{r['p95_stall'] * 1000:.1f} / {r['median_stall'] * 1000:.1f} ms"
     )
-    print(f"Markdown appends:                      {r['appends']:7d}")
+    print(f"reply updates shown:                   {r['updates']:7d}")
     print(f"log followed the stream:               {r['follow'] * 100:6.1f} % of samples")
     print(f"final Markdown source equals reply:    {r['source_matches']}")
-    print(f"reply chunks (rendered / total):       {r['hydrated']} / {r['chunks']}")
+    print(f"top-level blocks in the reply:         {r['blocks']:7d}")
     print(f"widgets in the layout at the end:      {r['widgets_laid_out']}")
     quarters = " / ".join(f"{q * 100:.0f}%" for q in r["cpu_by_quarter"])
     print(f"CPU use per quarter of the stream:     {quarters}  (flat = bounded as the reply grows)")

@@ -16,7 +16,7 @@ from tests.ui.app_support import (
     wait_for,
 )
 from tui_chat.engine.conversation import Conversation, Message
-from tui_chat.ui.widgets.reply_body import ReplyMarkdown
+from tui_chat.ui.widgets.reply_body import ReplyBody
 
 TABLE_AND_CODE = (
     "Here you go:\n\n"
@@ -83,20 +83,20 @@ async def test_ctrl_j_and_shift_enter_insert_newlines(fake_server: FakeServer) -
         assert app.conversation.messages[0].content == "a\nb\nc"
 
 
-async def test_a_long_reply_renders_through_the_time_gate_into_chunks(fake_server: FakeServer) -> None:
+async def test_a_long_reply_renders_through_the_time_gate_block_by_block(fake_server: FakeServer) -> None:
     text = long_markdown(1500)
     fake_server.script(text_reply(text, chunk_chars=20, delay=0.005))  # ~300 deltas over ~1.5 s
     app = make_app(fake_server)
     async with app.run_test(size=SIZE) as pilot:
-        before = ReplyMarkdown.appends
+        before = ReplyBody.updates
         await send(pilot, "long please")
         await settle(pilot)
         (reply,) = replies(app)
         assert reply.markdown_source == text
-        appends = ReplyMarkdown.appends - before
-        # ~300 deltas arrive; the time gate coalesces them into far fewer appends.
-        assert 0 < appends < 100
-        assert len(reply.body.chunks) > 1  # long replies are split into chunks
+        updates = ReplyBody.updates - before
+        # ~300 deltas arrive; the time gate coalesces them into far fewer updates.
+        assert 0 < updates < 100
+        assert reply.body.sealed_blocks > 10  # rendered block by block
         assert app.chat_log.is_anchored
 
 

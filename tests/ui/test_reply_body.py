@@ -1,25 +1,21 @@
-"""The chunked reply body: splitting at top-level blocks, and streaming into chunks renders the
-same document as one Markdown widget would."""
+"""The reply body as cached lines: blocks split where Markdown says, a streamed reply shows the
+same lines as the final render, and theme, width, selection and links behave."""
 
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown
+from textual.geometry import Offset
+from textual.selection import Selection
 
 from tests.fakeserver import long_markdown
-from tui_chat.ui.widgets.reply_body import (
-    CHUNK_BLOCKS,
-    ReplyBody,
-    block_starts,
-    split_chunks,
-    split_last_block,
-)
+from tui_chat.ui.widgets.markdown_lines import block_starts, split_blocks
+from tui_chat.ui.widgets.reply_body import ReplyBody
 
 TRICKY = "\n\n".join(
     [
         "# Title",
-        "A paragraph\nwith a soft break.",
+        "A paragraph\nwith a soft break and a [link](https://example.com/x).",
         "```python\ndef f():\n\n    return 1\n\n\n# still code\n```",
         "- loose item one\n\n- loose item two\n\n  continued inside item two",
         "1. first\n2. second",
@@ -30,21 +26,22 @@ TRICKY = "\n\n".join(
         "---",
         "Final words.",
     ]
-    * 4
+    * 3
 )
 
 
-def test_split_chunks_joins_back_and_respects_the_block_limit() -> None:
-    for text in (TRICKY, long_markdown(3000), "", "one paragraph"):
-        pieces = split_chunks(text, 5)
+def shown(body: ReplyBody) -> list[str]:
+    return [strip.text.rstrip() for strip in body.lines(body.size.width)]
+
+
+def test_split_blocks_joins_back_and_never_cuts_inside_a_block() -> None:
+    for text in (TRICKY, long_markdown(3000), "one paragraph"):
+        pieces = split_blocks(text)
         assert "".join(pieces) == text
-        assert all(len(block_starts(piece)) <= 5 for piece in pieces)
-
-
-def test_split_last_block_never_cuts_inside_a_block() -> None:
-    head, tail = split_last_block("Para one.\n\n```\ncode\n\nmore code\n")
-    assert head == "Para one.\n\n" and tail == "```\ncode\n\nmore code\n"
-    assert split_last_block("only one block\n") == ("", "only one block\n")
+        assert all(len(block_starts(piece)) == 1 for piece in pieces)
+    fenced = "Para one.\n\n```\ncode\n\nmore code\n"
+    assert split_blocks(fenced) == ["Para one.\n\n", "```\ncode\n\nmore code\n"]
+    assert split_blocks("") == []
 
 
 class BodyApp(App[None]):
@@ -55,45 +52,103 @@ class BodyApp(App[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield self.body
-            yield Markdown(id="reference")
 
 
-def block_kinds(markdown: Markdown) -> list[str]:
-    return [type(block).__name__ for block in markdown.children]
-
-
-async def test_streaming_into_chunks_renders_like_one_document() -> None:
+async def test_a_streamed_reply_shows_the_same_lines_as_the_final_render() -> None:
     text = TRICKY
     body = ReplyBody(None, streaming=True)
     app = BodyApp(body)
     async with app.run_test(size=(100, 40)) as pilot:
-        for start in range(0, len(text), 7):  # small fragments, flushed one by one
+        for start in range(0, len(text), 7):  # small fragments, shown one by one
             body.feed(text[start : start + 7])
             await body.flush()
+        await pilot.pause()
+        streamed = shown(body)
+        assert body.sealed_blocks > 20  # finished blocks were sealed (rendered once) on the way
         await body.finish(text)
         await pilot.pause()
         assert body.source == text
-        assert len(body.chunks) > 1
-        for chunk in body.chunks:
-            assert chunk.source.count("```") % 2 == 0  # no chunk boundary inside a fence
-            assert len(block_starts(chunk.source)) <= 2 * CHUNK_BLOCKS  # about the limit
-        reference = app.query_one("#reference", Markdown)
-        await reference.update(text)
-        streamed = [kind for chunk in body.chunks for kind in block_kinds(chunk.markdown)]
-        assert streamed == block_kinds(reference)
+        assert shown(body) == streamed
+        reference = ReplyBody(text, streaming=False)
+        await app.query_one(VerticalScroll).mount(reference)
+        await pilot.pause()
+        assert shown(reference) == streamed
 
 
-async def test_dehydrated_chunks_keep_their_height() -> None:
-    text = long_markdown(2000)
+async def test_looks_headings_tables_and_code() -> None:
+    table = "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |"
+    text = f"# Big title\n\n{table}\n\n```python\ndef fib(n):\n    return n\n```\n"
     body = ReplyBody(text, streaming=False)
     app = BodyApp(body)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        first = body.chunks[0]
-        height = first.outer_size.height
-        assert first.dehydrate()
+        lines = body.lines(body.size.width)
+        text = [strip.text.rstrip() for strip in lines]
+        assert text[0] == "Big title"  # left-aligned, not centred
+        heading_styles = [segment.style for segment in lines[0] if segment.text.strip()]
+        assert heading_styles and all(s is not None and s.bold and not s.underline for s in heading_styles)
+        rules = [line for line in text if line and set(line) <= {"─", " "}]
+        assert len(rules) == 1  # a rule under the header only, none between rows
+        code = next(strip for strip in lines if "fib" in strip.text)
+        for segment in code:
+            if segment.text.strip():
+                assert segment.style is not None and not segment.style.underline
+
+
+async def test_a_theme_change_renders_the_lines_again_in_its_colours() -> None:
+    body = ReplyBody("# Title\n\nSome `code`.", streaming=False)
+    app = BodyApp(body)
+    async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        assert not first.markdown.display and first.outer_size.height == height
-        assert first.hydrate()
+        before = body.lines(body.size.width)[0]
+        app.theme = "textual-light"
         await pilot.pause()
-        assert first.markdown.display and first.outer_size.height == height
+        after = body.lines(body.size.width)[0]
+        assert after.text == before.text
+        colour = [s.style.color for s in before if s.text.strip() and s.style]
+        new_colour = [s.style.color for s in after if s.text.strip() and s.style]
+        assert colour != new_colour
+
+
+async def test_a_resize_wraps_the_lines_to_the_new_width() -> None:
+    text = long_markdown(400)
+    body = ReplyBody(text, streaming=False)
+    app = BodyApp(body)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        wide = len(shown(body))
+        await pilot.resize_terminal(50, 30)
+        await pilot.pause()
+        assert body.size.width < 50
+        assert len(shown(body)) > wide
+        assert body.outer_size.height == len(shown(body))
+        assert all(len(line) <= body.size.width for line in shown(body))
+
+
+async def test_selected_text_is_the_text_on_screen() -> None:
+    body = ReplyBody("First paragraph here.\n\nSecond one.", streaming=False)
+    app = BodyApp(body)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        selection = Selection(Offset(6, 0), Offset(6, 2))
+        text, _ = body.get_selection(selection) or ("", "")
+        assert text == "paragraph here.\n\nSecond"
+        app.screen.selections = {body: selection}
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "paragraph here.\n\nSecond"
+
+
+async def test_clicking_a_link_opens_it() -> None:
+    opened: list[str] = []
+
+    class LinkApp(BodyApp):
+        def open_url(self, url: str, *, new_tab: bool = True) -> None:
+            opened.append(url)
+
+    body = ReplyBody("See [the docs](https://example.com/docs) now.", streaming=False)
+    app = LinkApp(body)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        column = shown(body)[0].index("the docs")
+        await pilot.click(ReplyBody, offset=(column + 2, 0))
+        assert opened == ["https://example.com/docs"]

@@ -251,7 +251,7 @@ class ChatApp(App[None]):
             gc.collect()
             gc.freeze()
 
-    def on_reply_body_chunk_sealed(self, _: ReplyBody.ChunkSealed) -> None:
+    def on_reply_body_blocks_sealed(self, _: ReplyBody.BlocksSealed) -> None:
         self.freeze_long_lived()
 
     def _warn(self, message: str) -> None:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message as TextualMessage
-from textual.timer import Timer
 from textual.widget import Widget
 
 from tui_chat.engine.conversation import Conversation, Message
@@ -45,7 +44,6 @@ from tui_chat.ui.widgets.messages import (
     UserMessage,
     WelcomeMessage,
 )
-from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.text import code_blocks
 
 WINDOW = 40
@@ -57,10 +55,6 @@ scrolling up loads the older ones."""
 
 PRUNE_AT = 2 * WINDOW
 """Mounted messages beyond which the oldest are unmounted (only while following the bottom)."""
-
-HYDRATED_MARGIN = 0.5
-"""Reply chunks within this many viewport heights of the viewport stay rendered; the others are
-dehydrated (see reply_body.py), so layout work does not grow with the conversation."""
 
 
 def tool_results(messages: Iterable[Message]) -> dict[str, Message]:
@@ -123,8 +117,6 @@ class ChatLog(VerticalScroll, can_focus=True):
         self._loading_older = False
         self._turn: _Turn | None = None
         self.selected: Widget | None = None
-        self._virtualize_timer: Timer | None = None
-        self._width = 0
 
     def compose(self) -> ComposeResult:
         return []
@@ -160,7 +152,6 @@ class ChatLog(VerticalScroll, can_focus=True):
             await self.mount_all(widgets)
         self._update_older()
         self.anchor()
-        self.call_after_refresh(self.schedule_virtualize)
         self.call_after_refresh(self._fill_screen)
 
     async def _fill_screen(self) -> None:
@@ -230,55 +221,8 @@ class ChatLog(VerticalScroll, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        self.schedule_virtualize()
         if new_value <= 0 and self._first_index > 0 and not self._loading_older and self._older:
             self.call_after_refresh(self.load_older)
-
-    # --- keeping layout work bounded -------------------------------------------------------
-
-    def schedule_virtualize(self, delay: float = 0.1) -> None:
-        """Re-check which reply chunks should be rendered, soon (coalesced)."""
-        if self._virtualize_timer is None and self.is_mounted:
-            self._virtualize_timer = self.set_timer(delay, self._virtualize, name="virtualize")
-
-    def _virtualize(self) -> None:
-        self._virtualize_timer = None
-        region = self.region
-        if not region:
-            return
-        margin = int(region.height * HYDRATED_MARGIN)
-        top, bottom = region.y - margin, region.bottom + margin
-        for view in self._views.values():
-            if not isinstance(view, AssistantMessage):
-                continue
-            chunks = view.body.chunks
-            settled = chunks if not view.streaming else chunks[:-1]
-            for chunk in settled:
-                chunk_region = chunk.region
-                if not chunk_region:
-                    continue
-                if chunk_region.bottom < top or chunk_region.y > bottom:
-                    chunk.dehydrate()
-                else:
-                    chunk.hydrate()
-
-    def on_reply_body_chunk_sealed(self, message: ReplyBody.ChunkSealed) -> None:
-        # Not stopped: the app also hears it (it freezes long-lived objects out of the GC).
-        self.schedule_virtualize()
-
-    def hydrate_all(self) -> None:
-        for view in self._views.values():
-            if isinstance(view, AssistantMessage):
-                for chunk in view.body.chunks:
-                    chunk.hydrate()
-
-    def on_resize(self) -> None:
-        if self.size.width != self._width:
-            # Dehydrated chunks keep the height they had at the old width: render them all
-            # again, then hide the far ones once the layout settled.
-            self._width = self.size.width
-            self.hydrate_all()
-            self.call_after_refresh(self.schedule_virtualize)
 
     async def load_older(self) -> int:
         """Mount the next `WINDOW` older messages above the first mounted one, keeping what the
@@ -449,7 +393,6 @@ class ChatLog(VerticalScroll, can_focus=True):
             view = self._views.get(event.message_id)
             if isinstance(view, AssistantMessage):
                 view.finish()
-            self.schedule_virtualize(0.5)
         elif isinstance(event, TurnFailed):
             self._remove_welcome()
             self.mount(ErrorMessage(event.kind, event.message))
@@ -479,7 +422,6 @@ class ChatLog(VerticalScroll, can_focus=True):
             view.finish()
             view.sync_tools(results)
         self.prune()
-        self.schedule_virtualize(0.5)
 
     async def wait_settled(self) -> None:
         """Wait until every reply widget finished its final render (tests, benchmark)."""

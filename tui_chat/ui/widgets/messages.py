@@ -1,12 +1,8 @@
 """One widget per message in the chat log: user, assistant (streamed Markdown), error, welcome.
 
 Widgets render the `Message` objects of the conversation (the source of truth); they never
-talk HTTP or SQL. The assistant widget owns the streaming render pipeline:
-
-    feed(text)  -> pending buffer (cheap, per token)
-    every 50 ms -> one MarkdownStream.write() of everything pending (the time gate)
-    finish()    -> stop the stream, then render the whole reply once with update() so a
-                   half-streamed code fence or table settles.
+talk HTTP or SQL. The assistant widget feeds its reply body (reply_body.py: Markdown as cached lines, updated
+on a time gate while it streams, settled once at the end).
 """
 
 from __future__ import annotations
@@ -24,11 +20,11 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 
 from tui_chat.engine.conversation import Message, ToolCall
-from tui_chat.ui.widgets.reply_body import ReplyBody, ReplyMarkdown
+from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.text import clean, literal, one_line
 
 FLUSH_INTERVAL = 0.25
-"""Seconds between Markdown appends while a reply streams (the time gate)."""
+"""Seconds between two updates of the thinking text while it streams."""
 
 THINKING_TAIL = 2000
 """Characters of a reasoning model's thinking shown while it streams (the full text at the end)."""
@@ -198,7 +194,7 @@ class AssistantMessage(MessageView):
 
     @property
     def markdown_source(self) -> str:
-        """The Markdown the reply's widgets hold (for tests: equals the reply once finished)."""
+        """The Markdown the reply shows (for tests: equals the reply once finished)."""
         return self.body.source
 
     def feed(self, text: str) -> None:
@@ -450,7 +446,6 @@ __all__ = [
     "ErrorMessage",
     "MessageView",
     "OlderMessages",
-    "ReplyMarkdown",
     "ToolCallLine",
     "UserMessage",
     "WelcomeMessage",

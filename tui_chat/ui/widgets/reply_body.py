@@ -1,208 +1,70 @@
-"""The Markdown body of one reply, streamed with bounded render work.
+"""The Markdown body of one reply: lines rendered by Rich, cached, drawn with Textual's Line API.
 
 Pipeline while a reply streams:
 
-    feed(text)    -> pending buffer (cheap, per token)
-    timer tick    -> at most one MarkdownStream.write() of everything pending per gate interval
-                     (the time gate: 50 ms, stretched when rendering gets expensive)
-    finish()      -> stop the stream, then render the live chunk once in full with update() so a
-                     half-streamed code fence or table settles
+    feed(text)   -> pending buffer (cheap, per token)
+    timer tick   -> every FLUSH_INTERVAL: append what is pending; top-level blocks that can no
+                    longer change ("sealed": a later block has begun on a complete line) are
+                    rendered once; only the growing last block is rendered again
+    finish(text) -> the final text split into blocks afresh (equal blocks come from the cache)
 
-Why chunks: Textual lays out every mounted widget of the screen on each layout refresh, so one
-Markdown widget holding a long reply (hundreds of blocks, thousands of widgets) makes every
-append slower than the last. The body is therefore a column of `MarkdownChunk`s, each one
-`Markdown` widget of at most `CHUNK_BLOCKS` top-level blocks. Only the last chunk is streamed
-into; when it grows past the limit, everything before its last (still growing) top-level block is
-sealed and a new chunk continues. Chunks far outside the log's viewport are "dehydrated": their
-Markdown is hidden (display: none, so layout skips its whole subtree) and the chunk keeps its
-height, so the scrollbar and positions do not move. The log hydrates them again as they scroll
-near the viewport.
+Why lines, not widgets: Textual's Markdown widget makes every block a widget with styles and
+layout, and each update laid out the growing part again (30-45 ms an update, measured). Here a
+reply is one widget whose lines are `Strip`s: a sealed block is rendered once at the current
+width (again only on a resize or a theme change), and Textual asks `render_line` only for the
+lines on screen, so an update costs the tail block's render however long the reply grew.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
+import itertools
 from typing import ClassVar
 
-from markdown_it import MarkdownIt
-from textual.app import ComposeResult
-from textual.await_complete import AwaitComplete
-from textual.containers import Vertical
+from rich.segment import Segment
+from rich.style import Style
+from textual.events import Click
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.theme import Theme
 from textual.timer import Timer
-from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownStream
+from textual.widget import Widget
 
-FLUSH_INTERVAL = 0.05
-"""Shortest time between two Markdown appends while a reply streams (the time gate)."""
+from tui_chat.ui.widgets.markdown_lines import MarkdownRenderer, Palette, block_starts, split_blocks
 
-MAX_INTERVAL = 0.25
-"""The gate never waits longer than this between appends."""
+FLUSH_INTERVAL = 0.1
+"""Seconds between two updates of a streaming reply (the time gate): 10 screen updates a
+second, and text is on screen at most this long after it arrived."""
 
-TARGET_LOAD = 0.6
-"""While a reply streams, the gate stretches (up to MAX_INTERVAL) when the process uses more
-than this share of one CPU, and shrinks back (down to FLUSH_INTERVAL) when it uses much less.
-Layout and repaint cost depend on the terminal size, the document and the machine; measuring
-the CPU actually used bounds the render work whatever they are."""
+HEADROOM = 6
+"""Blank lines a streaming reply keeps below its text. Growing into them is a repaint of the
+changed lines only; a change of height means a new layout and a repaint of the whole log (about
+ten times the cost), so the height grows in steps instead of on every line."""
 
+BLOCKS_PER_SEAL_MESSAGE = 16
+"""Sealed blocks between two `BlocksSealed` messages (the app freezes long-lived objects out of
+the garbage collector then)."""
 
-class RenderGovernor:
-    """Adapts the time gate to the CPU the process really uses (shared by all replies: the
-    machine and the terminal do not change between them)."""
-
-    WINDOW = 0.25  # seconds of measurement per adjustment
-    STEP = 1.25
-
-    def __init__(self) -> None:
-        self.interval = FLUSH_INTERVAL
-        self._mark: tuple[float, float] | None = None
-
-    def reset_window(self) -> None:
-        self._mark = None
-
-    def tick(self) -> None:
-        now, cpu = time.perf_counter(), time.process_time()
-        if self._mark is None:
-            self._mark = (now, cpu)
-            return
-        wall = now - self._mark[0]
-        if wall < self.WINDOW:
-            return
-        load = (cpu - self._mark[1]) / wall
-        if load > TARGET_LOAD:
-            self.interval = min(MAX_INTERVAL, self.interval * self.STEP)
-        elif load < TARGET_LOAD * 0.6:
-            self.interval = max(FLUSH_INTERVAL, self.interval / self.STEP)
-        self._mark = (now, cpu)
+_renderers: dict[tuple[str, int], MarkdownRenderer] = {}
 
 
-GOVERNOR = RenderGovernor()
-
-CHUNK_BLOCKS = 16
-"""Top-level Markdown blocks per chunk."""
-
-_parser: MarkdownIt | None = None
-
-
-def _markdown_parser() -> MarkdownIt:
-    global _parser
-    if _parser is None:
-        _parser = MarkdownIt("gfm-like")  # what Textual's Markdown widget uses
-    return _parser
+def renderer_for(app: object) -> MarkdownRenderer:
+    """The renderer for the app's current theme (one per theme, shared by every reply)."""
+    theme: Theme = app.current_theme  # type: ignore[attr-defined]
+    key = (theme.name, id(theme))
+    renderer = _renderers.get(key)
+    if renderer is None:
+        variables: dict[str, str] = app.get_css_variables()  # type: ignore[attr-defined]
+        renderer = _renderers[key] = MarkdownRenderer(Palette.from_variables(variables))
+    return renderer
 
 
-def block_starts(markdown: str) -> list[int]:
-    """The first line of every top-level block of `markdown`, in order."""
-    return [
-        token.map[0]
-        for token in _markdown_parser().parse(markdown)
-        if token.level == 0 and token.map is not None and token.nesting >= 0
-    ]
+class ReplyBody(Widget):
+    """The reply's Markdown as cached lines; streams with bounded work per update."""
 
-
-def split_chunks(markdown: str, max_blocks: int = CHUNK_BLOCKS) -> list[str]:
-    """`markdown` cut at top-level block boundaries into pieces of at most `max_blocks` blocks.
-    The pieces join back to exactly `markdown`."""
-    if markdown.count("\n") < max_blocks:
-        # Fewer lines than `max_blocks`, so fewer blocks: one chunk, without parsing the text
-        # here (the Markdown widget parses it anyway).
-        return [markdown]
-    starts = block_starts(markdown)
-    if len(starts) <= max_blocks:
-        return [markdown]
-    lines = markdown.splitlines(keepends=True)
-    cuts = [starts[i] for i in range(max_blocks, len(starts), max_blocks)]
-    pieces: list[str] = []
-    previous = 0
-    for cut in cuts:
-        pieces.append("".join(lines[previous:cut]))
-        previous = cut
-    pieces.append("".join(lines[previous:]))
-    return [piece for piece in pieces if piece] or [markdown]
-
-
-def split_last_block(markdown: str) -> tuple[str, str]:
-    """(everything before the last top-level block, the last block). The last block may still
-    grow while streaming; everything before it is final."""
-    starts = block_starts(markdown)
-    if len(starts) < 2:
-        return "", markdown
-    lines = markdown.splitlines(keepends=True)
-    last = starts[-1]
-    return "".join(lines[:last]), "".join(lines[last:])
-
-
-class ReplyMarkdown(Markdown):
-    """One chunk's Markdown. Counts appends (for the benchmark), measures what an append and
-    the repaint after it cost (for the time gate), and says when its initial render is done."""
-
-    appends: ClassVar[int] = 0
-
-    def __init__(self, markdown: str | None = None) -> None:
-        super().__init__(markdown, open_links=False)
-        self.ready = asyncio.Event()
-
-    def on_mount(self) -> None:
-        # Runs after Markdown._on_mount rendered the initial document.
-        self.ready.set()
-
-    def append(self, markdown: str) -> AwaitComplete:
-        ReplyMarkdown.appends += 1
-        return super().append(markdown)
-
-    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
-        # Links from a model are untrusted: shown, and opened only on an explicit click.
-        self.app.open_url(event.href)
-
-
-class MarkdownChunk(Vertical):
-    """A run of top-level blocks of a reply; can be dehydrated while far out of view."""
-
-    DEFAULT_CSS = """
-    MarkdownChunk {
-        height: auto;
-    }
-    """
-
-    def __init__(self, markdown: str | None = None) -> None:
-        super().__init__(classes="markdown-chunk")
-        self.markdown = ReplyMarkdown(markdown)
-        self.hydrated = True
-
-    def compose(self) -> ComposeResult:
-        yield self.markdown
-
-    @property
-    def source(self) -> str:
-        return self.markdown.source
-
-    def dehydrate(self) -> bool:
-        """Hide the Markdown subtree from layout, keeping this chunk's height."""
-        if not self.hydrated or not self.markdown.ready.is_set():
-            return False
-        height = self.outer_size.height
-        if height <= 0:
-            return False
-        self.styles.height = height
-        self.markdown.display = False
-        self.hydrated = False
-        return True
-
-    def hydrate(self) -> bool:
-        if self.hydrated:
-            return False
-        self.markdown.display = True
-        self.styles.height = "auto"
-        self.hydrated = True
-        return True
-
-
-class ReplyBody(Vertical):
-    """The chunks of one reply, and the streaming pipeline that fills them."""
-
-    class ChunkSealed(Message):
-        """A chunk was sealed while streaming: the log may dehydrate what scrolled far away."""
+    class BlocksSealed(Message):
+        """More blocks were sealed while streaming (long-lived objects: the GC may freeze them)."""
 
     DEFAULT_CSS = """
     ReplyBody {
@@ -210,37 +72,51 @@ class ReplyBody(Vertical):
     }
     """
 
+    updates: ClassVar[int] = 0
+    """Streaming updates shown, all replies (for the benchmark)."""
+
     def __init__(self, text: str | None, *, streaming: bool) -> None:
         super().__init__(classes="reply-body")
-        pieces = split_chunks(text) if text else [""]
-        if streaming:
-            pieces = [text or ""]
-        self.chunks = [MarkdownChunk(piece if not streaming else None) for piece in pieces]
-        self._streaming = streaming
+        self._text = text or ""
         self._pending: list[str] = []
-        self._stream: MarkdownStream | None = None
+        self._streaming = streaming
+        self._sealed: list[str] = [] if streaming else split_blocks(self._text)
+        self._sealed_end = 0 if streaming else len(self._text)  # where the unsealed tail begins
+        self._unreported = 0  # blocks sealed since the last BlocksSealed
         self._timer: Timer | None = None
-        self._lock = asyncio.Lock()
-        self._last_flush = 0.0
-        self._live_text = ""  # everything written to the live chunk's stream
-        self.display = bool(text)
-
-    def compose(self) -> ComposeResult:
-        yield from self.chunks
+        # Render caches, valid for one (width, renderer):
+        self._cache_key: tuple[int, MarkdownRenderer] | None = None
+        self._block_lines: dict[str, list[Strip]] = {}
+        self._sealed_lines: list[Strip] = []
+        self._sealed_shown = 0  # sealed blocks already in _sealed_lines
+        self._tail: tuple[str, list[Strip]] = ("", [])
+        self._lines: list[Strip] = []
+        self._lines_for: tuple[object, ...] | None = None
+        # What render_line hands out: a line on the widget's background, at the widget's width.
+        self._shown: dict[int, tuple[Strip, Strip]] = {}  # y -> (rendered line, line shown)
+        self._shown_for: tuple[int, Style] | None = None
+        self._base_style: Style | None = None
+        self._height = 0  # lines the layout gave this widget (while streaming: with headroom)
+        self._height_width = 0
+        self.display = bool(self._text)
 
     def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         if self._streaming:
-            GOVERNOR.reset_window()
-            self._timer = self.set_interval(FLUSH_INTERVAL, self._flush, name="markdown-flush")
+            self._timer = self.set_interval(FLUSH_INTERVAL, self._tick, name="reply-update")
 
-    @property
-    def live(self) -> MarkdownChunk:
-        return self.chunks[-1]
+    def _theme_changed(self, _: Theme) -> None:
+        self._cache_key = None  # every line again, in the new theme's colours
+        self.refresh(layout=True)
 
     @property
     def source(self) -> str:
-        """The Markdown source shown (all chunks; pending text not yet flushed excluded)."""
-        return "".join(chunk.source for chunk in self.chunks)
+        """The Markdown shown (text fed but not yet shown excluded)."""
+        return self._text
+
+    @property
+    def sealed_blocks(self) -> int:
+        return len(self._sealed)
 
     # --- streaming ----------------------------------------------------------------------------
 
@@ -248,82 +124,171 @@ class ReplyBody(Vertical):
         self._pending.append(text)
 
     async def flush(self) -> None:
-        """Render everything fed so far now, bypassing the time gate (tests, benchmarks)."""
-        async with self._lock:
-            await self._write()
+        """Show everything fed so far now, bypassing the time gate (tests, benchmarks)."""
+        self._update()
 
-    async def _flush(self) -> None:
-        GOVERNOR.tick()
-        if not self._pending or self._lock.locked():
-            return
-        if time.perf_counter() - self._last_flush < GOVERNOR.interval:
-            return
-        async with self._lock:
-            await self._write()
+    def _tick(self) -> None:
+        if self._pending:
+            self._update()
 
-    async def _write(self) -> None:
-        live = self.live
-        await live.markdown.ready.wait()
+    def _update(self) -> None:
         fragment = "".join(self._pending)
         self._pending.clear()
         if not fragment:
             return
-        self.display = True
-        if self._stream is None:
-            self._stream = Markdown.get_stream(live.markdown)
-        self._last_flush = time.perf_counter()
-        if len(live.markdown.children) >= CHUNK_BLOCKS:
-            # Seal when a new top-level block begins in this fragment: everything before it is
-            # final, so the live chunk is closed exactly there, with nothing to re-render.
-            combined = self._live_text + fragment
-            head, tail = split_last_block(combined)
-            if head and len(head) >= len(self._live_text):
-                await self._seal(head[len(self._live_text) :], tail)
-                return
-        await self._stream.write(fragment)
-        self._live_text += fragment
+        self._text += fragment
+        self._seal()
+        ReplyBody.updates += 1
+        width = self.size.width
+        if not self.display or not width:
+            self.display = True
+            self.refresh(layout=True)
+            return
+        before = self._lines
+        lines = self.lines(width)
+        if len(lines) > self._height or self._height_width != width:
+            self.refresh(layout=True)
+            return
+        # Within the height: repaint from the first line that changed.
+        first = 0
+        for first, (old, new) in enumerate(zip(before, lines, strict=False)):  # noqa: B007
+            if old is not new:
+                break
+        else:
+            first = min(len(before), len(lines))
+        self.refresh(Region(0, first, width, self._height - first))
 
-    async def _seal(self, rest_of_live: str, tail: str) -> None:
-        """Finish the live chunk with `rest_of_live`; `tail` (the new last block and whatever
-        follows it) starts a new chunk."""
-        assert self._stream is not None
-        if rest_of_live:
-            await self._stream.write(rest_of_live)
-        await self._stream.stop()
-        chunk = MarkdownChunk(None)
-        self.chunks.append(chunk)
-        await self.mount(chunk)
-        await chunk.markdown.ready.wait()
-        self._stream = Markdown.get_stream(chunk.markdown)
-        self._live_text = tail
-        if tail:
-            await self._stream.write(tail)
-        self.post_message(self.ChunkSealed())
+    def _seal(self) -> None:
+        """Seal the blocks before the last one that begins on a complete line."""
+        complete = self._text.rfind("\n", self._sealed_end) + 1
+        if complete <= self._sealed_end:
+            return
+        region = self._text[self._sealed_end : complete]
+        starts = block_starts(region)
+        if len(starts) < 2:
+            return
+        lines = region.splitlines(keepends=True)
+        cuts = [0, *starts[1:]]
+        for a, b in itertools.pairwise(cuts):
+            block = "".join(lines[a:b])
+            self._sealed.append(block)
+            self._sealed_end += len(block)
+        self._unreported += len(cuts) - 1
+        if self._unreported >= BLOCKS_PER_SEAL_MESSAGE:
+            self._unreported = 0
+            self.post_message(self.BlocksSealed())
 
     async def finish(self, text: str) -> None:
-        """Stop streaming and render the final `text` (the whole reply) once in full."""
-        async with self._lock:
-            if self._timer is not None:
-                self._timer.stop()
-                self._timer = None
-            self._streaming = False
-            self._pending.clear()
-            if self._stream is not None:
-                await self._stream.stop()
-                self._stream = None
-            live = self.live
-            await live.markdown.ready.wait()
-            sealed = "".join(chunk.source for chunk in self.chunks[:-1])
-            if text.startswith(sealed):
-                rest = text[len(sealed) :]
-                pieces = split_chunks(rest) if rest else [""]
-                await live.markdown.update(pieces[0])
-                for piece in pieces[1:]:
-                    chunk = MarkdownChunk(piece)
-                    self.chunks.append(chunk)
-                    await self.mount(chunk)
-            else:  # the text changed under us (should not happen): render it all again
-                await self.remove_children()
-                self.chunks = [MarkdownChunk(piece) for piece in split_chunks(text)]
-                await self.mount_all(self.chunks)
-            self.display = bool(text)
+        """Stop streaming and show the final `text` (the whole reply), split into blocks afresh
+        so that it renders exactly as a reopened session would."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._streaming = False
+        self._pending.clear()
+        self._text = text
+        self._sealed = split_blocks(text)
+        self._sealed_end = len(text)
+        self._sealed_lines = []
+        self._sealed_shown = 0
+        self._lines_for = None
+        self.display = bool(text)
+        self.refresh(layout=True)
+
+    # --- lines -------------------------------------------------------------------------------
+
+    def lines(self, width: int) -> list[Strip]:
+        """Every line of the reply at `width` (rendered blocks come from the cache)."""
+        renderer = renderer_for(self.app)
+        key = (width, renderer)
+        if key != self._cache_key:
+            self._cache_key = key
+            self._block_lines = {}
+            self._sealed_lines = []
+            self._sealed_shown = 0
+            self._tail = ("", [])
+            self._lines_for = None
+        state = (len(self._sealed), len(self._text))
+        if self._lines_for == state:
+            return self._lines
+        for block in self._sealed[self._sealed_shown :]:
+            rendered = self._block_lines.get(block)
+            if rendered is None:
+                rendered = self._block_lines[block] = renderer.render(block, width)
+            if rendered:
+                if self._sealed_lines:
+                    self._sealed_lines.append(Strip([]))  # one blank line between blocks
+                self._sealed_lines.extend(rendered)
+            self._sealed_shown += 1
+        tail = self._text[self._sealed_end :]
+        if tail != self._tail[0]:
+            self._tail = (tail, renderer.render(tail, width) if tail.strip() else [])
+        tail_lines = self._tail[1]
+        if tail_lines and self._sealed_lines:
+            self._lines = [*self._sealed_lines, Strip([]), *tail_lines]
+        else:
+            self._lines = self._sealed_lines + tail_lines
+        self._lines_for = state
+        return self._lines
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        count = len(self.lines(width))
+        if not self._streaming:
+            self._height = count
+        elif count > self._height or width != self._height_width:
+            self._height = count + HEADROOM
+        self._height_width = width
+        return self._height
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base_style = None
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        base = self._base_style
+        lines = self.lines(width)
+        if y >= len(lines):
+            return Strip.blank(width, base)
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            strip = self._highlight(lines[y], *span)
+            return strip.apply_style(base).crop_extend(0, width, base).apply_offsets(0, y)
+        if self._shown_for != (width, base):
+            self._shown = {}
+            self._shown_for = (width, base)
+        line = lines[y]
+        cached = self._shown.get(y)
+        if cached is not None and cached[0] is line:  # the same rendered line as last time
+            return cached[1]
+        shown = line.apply_style(base).crop_extend(0, width, base).apply_offsets(0, y)
+        self._shown[y] = (line, shown)
+        return shown
+
+    def _highlight(self, strip: Strip, start: int, end: int) -> Strip:
+        if end == -1:
+            end = strip.cell_length
+        style = self.screen.get_component_rich_style("screen--selection")
+        before, selected, after = strip.divide([start, end, strip.cell_length])
+        marked = Strip(list(Segment.apply_style(list(selected), post_style=style)))
+        return Strip.join([before, marked, after])
+
+    # --- selection and links ------------------------------------------------------------------
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        text = "\n".join(strip.text.rstrip() for strip in self.lines(self.size.width))
+        return selection.extract(text), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def on_click(self, event: Click) -> None:
+        # Links from a model are untrusted: shown, and opened only on an explicit click.
+        link = event.style.link if event.style else None
+        if link:
+            self.app.open_url(link)
