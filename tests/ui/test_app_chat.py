@@ -325,3 +325,81 @@ async def test_the_log_follows_the_stream_unless_scrolled_up_and_reattaches_at_t
         assert log.scroll_y == log.max_scroll_y  # following again
         await pilot.press("escape")
         await settle(pilot)
+
+
+async def test_keys_scroll_back_while_a_reply_streams_and_end_follows_again(fake_server: FakeServer) -> None:
+    fake_server.script(text_reply(long_markdown(6000), chunk_chars=8, delay=0.004))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.chat_log
+        marker = log.new_text_below
+        await send(pilot, "stream a lot")
+        await wait_for(pilot, lambda: log.max_scroll_y > 40)
+        assert log.following and not marker.display
+
+        await pilot.press("pageup")  # in the prompt: to the log, a page up; the reply goes on
+        assert app.focused is log
+        assert app.controller.busy
+        await wait_for(pilot, lambda: marker.display)  # new text arrived below
+        reading_at = log.scroll_y
+        assert reading_at < log.max_scroll_y
+        grown_from = log.max_scroll_y
+        await wait_for(pilot, lambda: log.max_scroll_y > grown_from + 20)
+        assert log.scroll_y == reading_at  # no snapping back on the next tokens
+
+        await pilot.press("up")  # the previous message: still not following
+        await wait_for(pilot, lambda: log.max_scroll_y > log.scroll_y + 20)
+        assert not log.following and marker.display
+
+        await pilot.press("end")
+        await pilot.pause()
+        assert log.following and not marker.display
+        grown_from = log.max_scroll_y
+        await wait_for(pilot, lambda: log.max_scroll_y > grown_from + 20)
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y
+        assert app.controller.busy  # nothing of this stopped the reply
+        await pilot.press("escape")
+        await settle(pilot)
+
+
+async def test_the_wheel_stops_following_and_the_marker_jumps_back(fake_server: FakeServer) -> None:
+    fake_server.script(text_reply(long_markdown(6000), chunk_chars=8, delay=0.004))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.chat_log
+        marker = log.new_text_below
+        await send(pilot, "stream a lot")
+        await wait_for(pilot, lambda: log.max_scroll_y > 40)
+        for _ in range(5):  # the wheel over the log, as the driver delivers it
+            log.post_message(events.MouseScrollUp(log, 10, 5, 0, -1, 0, False, False, False))
+            await pilot.pause()
+        await wait_for(pilot, lambda: marker.display)
+        reading_at = log.scroll_y
+        assert reading_at < log.max_scroll_y - 5
+
+        await pilot.click(marker)
+        await pilot.pause()
+        assert log.following and not marker.display
+        grown_from = log.max_scroll_y
+        await wait_for(pilot, lambda: log.max_scroll_y > grown_from + 20)
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y
+        await pilot.press("escape")
+        await settle(pilot)
+
+
+async def test_ctrl_up_moves_to_the_log_without_stopping_or_unfollowing(fake_server: FakeServer) -> None:
+    fake_server.script(text_reply(long_markdown(3000), chunk_chars=8, delay=0.004))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.chat_log
+        await send(pilot, "stream a lot")
+        await wait_for(pilot, lambda: log.max_scroll_y > 20)
+        await pilot.press("ctrl+up")
+        assert app.focused is log and app.controller.busy and log.following
+        await pilot.press("c")  # copy the selected message works from the log meanwhile
+        await pilot.press("i")  # and back to the prompt
+        assert app.focused is app.prompt
+        await settle(pilot)
+        assert log.scroll_y == log.max_scroll_y

@@ -434,6 +434,14 @@ class ChatApp(App[None]):
     def action_leave_log(self) -> None:
         self.prompt.focus()
 
+    def action_browse_log(self) -> None:
+        """The log gets the keys; a streaming reply goes on (and the view keeps following)."""
+        self.chat_log.focus()
+
+    def action_scroll_log_up(self) -> None:
+        self.chat_log.focus()
+        self.chat_log.action_page_up()
+
     def action_focus_prompt(self) -> None:
         self.prompt.focus()
 
@@ -701,7 +709,18 @@ class ChatApp(App[None]):
                 self.action_toggle_sidebar,
                 "toggle_sidebar",
             ),
-            ("View: focus the log", "Move between messages with up/down or j/k", self.action_focus_log, None),
+            (
+                "View: focus the log",
+                "Move between messages with up/down or j/k; a streaming reply goes on",
+                self.action_browse_log,
+                "browse_log",
+            ),
+            (
+                "View: scroll the log up",
+                "Read back while a reply streams (end follows it again)",
+                self.action_scroll_log_up,
+                "scroll_log_up",
+            ),
             ("View: focus the prompt", "Back to typing", self.action_focus_prompt, None),
         ]
         for title, help_text, callback, binding_id in commands:

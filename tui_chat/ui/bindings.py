@@ -42,12 +42,17 @@ PROMPT_BINDINGS: list[BindingType] = [
     Binding("ctrl+j,shift+enter", "newline", "Newline", id="newline", key_display="^j"),
     # Up in an empty prompt recalls the last message for editing, as in most chat apps.
     Binding("up", "recall", "Edit last", id="recall", show=False),
+    # To the log without stopping a streaming reply (esc would stop it): read back while it
+    # streams. PageUp also scrolls a page up there, which stops following the stream.
+    Binding("ctrl+up", "app.browse_log", "Messages", id="browse_log", show=False),
+    Binding("pageup", "app.scroll_log_up", "Scroll up", id="scroll_log_up", show=False),
 ]
 
 LOG_BINDINGS: list[BindingType] = [
     Binding("up,k", "prev_message", "Previous", id="prev_message"),
     Binding("down,j", "next_message", "Next", id="next_message"),
     Binding("home,g", "first_message", "First", id="first_message", show=False),
+    # End (or scrolling back to the bottom) follows a streaming reply again.
     Binding("end,G", "last_message", "Last", id="last_message", show=False),
     Binding("c,y", "copy_message", "Copy message", id="copy_message"),
     Binding("b", "copy_code", "Copy code", id="copy_code"),

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.events import Click
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
+from textual.widgets import Static
 
 from tui_chat.engine.conversation import Conversation, Message
 from tui_chat.engine.events import (
@@ -81,6 +83,34 @@ def displayed(message: Message) -> bool:
     return message.role in ("user", "assistant")
 
 
+class NewTextBelow(Static):
+    """Shown at the bottom of the log while new text arrives below a user who scrolled up;
+    a click goes back to the bottom and follows again (so does End in the log)."""
+
+    DEFAULT_CSS = """
+    NewTextBelow {
+        dock: bottom;
+        width: auto;
+        height: 1;
+        padding: 0 1;
+        margin: 0 0 0 2;
+        background: $accent;
+        color: $background;
+        text-style: bold;
+        display: none;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__("↓ new text below (end)", classes="new-text-below", markup=False)
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        log = self.parent
+        if isinstance(log, ChatLog):
+            log.follow()
+
+
 @dataclass
 class _Turn:
     """What the log tracks for the turn that is running."""
@@ -117,12 +147,49 @@ class ChatLog(VerticalScroll, can_focus=True):
         self._loading_older = False
         self._turn: _Turn | None = None
         self.selected: Widget | None = None
+        self.new_text_below = NewTextBelow()
+        self._unseen = False  # text arrived while the user was not following
 
     def compose(self) -> ComposeResult:
-        return []
+        yield self.new_text_below
 
     def on_mount(self) -> None:
         self.anchor()
+
+    # --- following the stream ----------------------------------------------------------------
+    # Textual's anchor keeps the log at the bottom as content grows; scrolling releases it and
+    # reaching the bottom again restores it. Keys that move up release it here explicitly.
+
+    @property
+    def following(self) -> bool:
+        return self.is_anchored and not self._anchor_released
+
+    def unfollow(self) -> None:
+        if self.following:
+            self.release_anchor()
+
+    def follow(self) -> None:
+        """Back to the bottom, following new text again."""
+        self.scroll_end(animate=False, immediate=True)
+        self.anchor()
+        self._update_marker()
+
+    def _update_marker(self) -> None:
+        if self.following:
+            self._unseen = False
+        self.new_text_below.display = self._unseen and not self.following
+
+    def action_page_up(self) -> None:
+        self.unfollow()
+        super().action_page_up()
+
+    def action_scroll_up(self) -> None:
+        self.unfollow()
+        super().action_scroll_up()
+
+    def action_scroll_home(self) -> None:
+        self.unfollow()
+        super().action_scroll_home()
 
     # --- whole conversation ----------------------------------------------------------------
 
@@ -135,7 +202,9 @@ class ChatLog(VerticalScroll, can_focus=True):
         self._set_selected(None)
         self._older = None
         self._welcome = None
-        await self.remove_children()
+        await self.remove_children([c for c in self.children if c is not self.new_text_below])
+        self._unseen = False
+        self._update_marker()
         messages = conversation.messages
         shown = [i for i, m in enumerate(messages) if displayed(m)]
         tail = shown[-INITIAL:]
@@ -221,6 +290,8 @@ class ChatLog(VerticalScroll, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        if self._unseen:
+            self._update_marker()
         if new_value <= 0 and self._first_index > 0 and not self._loading_older and self._older:
             self.call_after_refresh(self.load_older)
 
@@ -350,6 +421,9 @@ class ChatLog(VerticalScroll, can_focus=True):
     def on_chat_log_turn_event(self, message: TurnEvent) -> None:
         message.stop()
         self.handle_event(message.event)
+        if not self._unseen and not self.following:
+            self._unseen = True
+            self._update_marker()
 
     def handle_event(self, event: Event) -> None:
         if isinstance(event, TextDelta):
@@ -451,7 +525,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         if self.selected is None:
             items = self._selectable()
             if items:
-                self.select(items[-1])
+                self.select(items[-1], scroll=False)  # the view stays where it is (following)
 
     def on_message_view_selected(self, message: MessageView.Selected) -> None:
         self.select(message.view, scroll=False)
@@ -475,12 +549,14 @@ class ChatLog(VerticalScroll, can_focus=True):
             self.call_after_refresh(self._step, -1)
 
     def action_prev_message(self) -> None:
+        self.unfollow()
         self._step(-1)
 
     def action_next_message(self) -> None:
         self._step(+1)
 
     def action_first_message(self) -> None:
+        self.unfollow()
         items = self._selectable()
         if self._older is not None:
             self.run_worker(self.load_older(), group="load-older")
@@ -492,8 +568,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         items = self._selectable()
         if items:
             self.select(items[-1], scroll=False)
-        self.scroll_end(animate=False)
-        self.anchor()
+        self.follow()
 
     def action_copy_message(self) -> None:
         widget = self.selected
