@@ -2,8 +2,8 @@
 
 The app is the `ChatHost` of a `ChatController` (tui_chat/ui/chat_controller.py), which holds the
 conversation and runs turns. The app turns user actions into controller calls and routes turn
-events to widgets: everything for the log as a `ChatLog.TurnEvent` message (rendered in the
-log's own task), tool events also to the sidebar, usage to the status bar.
+events to widgets: everything for the log through `ChatLog.queue_event` (rendered in the log's
+own task), tool events also to the sidebar, usage to the status bar.
 """
 
 from __future__ import annotations
@@ -235,8 +235,8 @@ class ChatApp(App[None]):
 
     # --- garbage collection -------------------------------------------------------------------
     # A full GC pass scans every live object, and a chat app keeps many (widgets of earlier
-    # replies, hidden chunks): collections during streaming stalled frames for longer and longer
-    # as a reply grew. Objects that survived a sealed chunk or a finished turn are long-lived:
+    # replies, their rendered lines): collections during streaming stalled frames for longer and
+    # longer as a reply grew. Objects that survived sealed blocks or a finished turn are long-lived:
     # after a cheap young-generation collection they are frozen out of later scans. A full
     # collection runs when the user starts over (new chat / clear), where a pause is expected.
 
@@ -303,8 +303,8 @@ class ChatApp(App[None]):
         return self.run_worker(work, name="turn", group="turn", exclusive=True, exit_on_error=False)
 
     def show_event(self, event: Event) -> None:
-        # Text deltas are by far the most frequent: check them first, and only post.
-        self.chat_log.post_message(ChatLog.TurnEvent(event))
+        # Text deltas are by far the most frequent: check them first, and only queue.
+        self.chat_log.queue_event(event)
         if isinstance(event, TextDelta | ReasoningDelta):
             return
         if isinstance(event, _SIDEBAR_EVENTS):

@@ -5,9 +5,10 @@ The conversation is the truth; the log mounts widgets for its most recent messag
 the top, and prunes from the top when a long session grows. It is anchored: it follows a
 streaming reply unless the user scrolled up, and re-attaches when they scroll back to the bottom.
 
-Turn events reach it as `ChatLog.TurnEvent` messages posted by the controller's worker, so the
-work of rendering runs in the log's own task and never delays the worker reading the stream
-(nor the app's key handling).
+Turn events reach it through `queue_event` (called from the controller's worker): they wait in
+a queue and one `ChatLog.TurnEvents` message hands over everything queued since the last, so
+rendering runs in the log's own task, never delays the worker reading the stream (nor the app's
+key handling), and costs one message per batch rather than one per token.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.events import Click
+from textual.geometry import Size
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
 from textual.widgets import Static
@@ -121,12 +123,8 @@ class _Turn:
 class ChatLog(VerticalScroll, can_focus=True):
     BINDINGS = LOG_BINDINGS
 
-    class TurnEvent(TextualMessage):
-        """One engine event, posted by the turn worker."""
-
-        def __init__(self, event: Event) -> None:
-            super().__init__()
-            self.event = event
+    class TurnEvents(TextualMessage):
+        """Engine events were queued (`queue_event`): handle them, in order."""
 
     class TurnStopped(TextualMessage):
         """The worker ended without TurnEnded (cancelled or crashed): settle what is there."""
@@ -149,12 +147,22 @@ class ChatLog(VerticalScroll, can_focus=True):
         self.selected: Widget | None = None
         self.new_text_below = NewTextBelow()
         self._unseen = False  # text arrived while the user was not following
+        self._queued: list[Event] = []
+        self._handover_posted = False
 
     def compose(self) -> ComposeResult:
         yield self.new_text_below
 
     def on_mount(self) -> None:
         self.anchor()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # A growing reply changes the log's virtual height; Textual would then lay the screen
+        # out again although the layout that measured it already placed everything (and the
+        # scrollbars are updated either way): a second full repaint per growth step, for nothing.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     # --- following the stream ----------------------------------------------------------------
     # Textual's anchor keeps the log at the bottom as content grows; scrolling releases it and
@@ -418,10 +426,20 @@ class ChatLog(VerticalScroll, can_focus=True):
 
     # --- turn events -------------------------------------------------------------------------
 
-    def on_chat_log_turn_event(self, message: TurnEvent) -> None:
+    def queue_event(self, event: Event) -> None:
+        """Queue a turn event for the log's own task (see the module docstring)."""
+        self._queued.append(event)
+        if not self._handover_posted:
+            self._handover_posted = True
+            self.post_message(self.TurnEvents())
+
+    def on_chat_log_turn_events(self, message: TurnEvents) -> None:
         message.stop()
-        self.handle_event(message.event)
-        if not self._unseen and not self.following:
+        self._handover_posted = False
+        events, self._queued = self._queued, []
+        for event in events:
+            self.handle_event(event)
+        if events and not self._unseen and not self.following:
             self._unseen = True
             self._update_marker()
 

@@ -60,8 +60,14 @@ def _blocks_parser() -> MarkdownIt:
 def _rich_parser() -> MarkdownIt:
     global _render_parser
     if _render_parser is None:
-        # What rich.markdown.Markdown builds for every instance (about 1 ms each): built once.
-        _render_parser = MarkdownIt().enable("strikethrough").enable("table")
+        # What rich.markdown.Markdown builds for every instance (about 1 ms each), built once,
+        # plus bare URLs as links (as Textual's Markdown widget showed them).
+        _render_parser = (
+            MarkdownIt("commonmark", {"linkify": True})
+            .enable("strikethrough")
+            .enable("table")
+            .enable("linkify")
+        )
     return _render_parser
 
 

@@ -14,10 +14,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Click
+from textual.geometry import Size
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets import Collapsible, Static
 
 from tui_chat.engine.conversation import Message, ToolCall
 from tui_chat.ui.widgets.reply_body import ReplyBody
@@ -163,6 +164,13 @@ class AssistantMessage(MessageView):
     @property
     def streaming(self) -> bool:
         return self.message.status == "streaming" and self._finishing is None
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # As in ReplyBody: a streaming reply grows its height often, and Textual would lay the
+        # whole screen out a second time after each layout that changed it, for nothing.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), classes="message-header", markup=False)
@@ -423,11 +431,12 @@ class ErrorMessage(Static):
         self.update(Content.assemble(*parts))
 
 
-class WelcomeMessage(Markdown):
-    """Shown while the conversation is empty: how to start, or how to configure."""
+class WelcomeMessage(ReplyBody):
+    """Shown while the conversation is empty: how to start, or how to configure (Markdown, drawn
+    like a reply)."""
 
     def __init__(self, markdown: str) -> None:
-        super().__init__(markdown, classes="welcome", open_links=False)
+        super().__init__(markdown, streaming=False, classes="welcome")
 
 
 class OlderMessages(Static):

@@ -37,10 +37,11 @@ FLUSH_INTERVAL = 0.1
 """Seconds between two updates of a streaming reply (the time gate): 10 screen updates a
 second, and text is on screen at most this long after it arrived."""
 
-HEADROOM = 6
-"""Blank lines a streaming reply keeps below its text. Growing into them is a repaint of the
-changed lines only; a change of height means a new layout and a repaint of the whole log (about
-ten times the cost), so the height grows in steps instead of on every line."""
+HEADROOM = 0.25
+"""Share of the screen's height a streaming reply keeps blank below its text (3 to 12 lines).
+Growing into it repaints the changed lines only; a change of height means a new layout, and
+every line of the log moves up, so the whole log is repainted (five to ten times the cost): the
+height grows in steps of a quarter screen ("jump scroll") instead of on every line."""
 
 BLOCKS_PER_SEAL_MESSAGE = 16
 """Sealed blocks between two `BlocksSealed` messages (the app freezes long-lived objects out of
@@ -75,8 +76,8 @@ class ReplyBody(Widget):
     updates: ClassVar[int] = 0
     """Streaming updates shown, all replies (for the benchmark)."""
 
-    def __init__(self, text: str | None, *, streaming: bool) -> None:
-        super().__init__(classes="reply-body")
+    def __init__(self, text: str | None, *, streaming: bool, classes: str = "reply-body") -> None:
+        super().__init__(classes=classes)
         self._text = text or ""
         self._pending: list[str] = []
         self._streaming = streaming
@@ -231,6 +232,13 @@ class ReplyBody(Widget):
         self._lines_for = state
         return self._lines
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual lays the screen out a second time whenever a widget's virtual size changes;
+        # this widget's lines were placed by the layout that gave it the size: once is enough.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
 
@@ -239,7 +247,8 @@ class ReplyBody(Widget):
         if not self._streaming:
             self._height = count
         elif count > self._height or width != self._height_width:
-            self._height = count + HEADROOM
+            headroom = min(12, max(3, int(self.screen.size.height * HEADROOM)))
+            self._height = count + headroom
         self._height_width = width
         return self._height
 
