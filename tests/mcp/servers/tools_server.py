@@ -1,7 +1,7 @@
 """A real MCP server for the tests, on the SDK's own server API (MCPServer), over stdio or
 Streamable HTTP:
 
-    python tests/mcp/servers/tools_server.py [--http PORT] [--garbage] [--prefix P]
+    python tests/mcp/servers/tools_server.py [--http PORT] [--garbage] [--prefix P] [--pid-file F]
 
 Tools: echo, add, fail (raises), sleep (hangs for as long as asked), quit (the process exits
 mid-call), show_env (one environment variable), picture (an image), weather (structured).
@@ -47,6 +47,7 @@ def build(prefix: str = "") -> MCPServer:
 
     @server.tool(name=f"{prefix}sleep", description="Sleep, then answer.")
     def sleep(seconds: float) -> str:
+        print(f"sleeping {seconds}", file=sys.stderr, flush=True)
         time.sleep(seconds)
         return f"slept {seconds}"
 
@@ -75,7 +76,11 @@ def main() -> None:
     parser.add_argument("--http", type=int, metavar="PORT")
     parser.add_argument("--garbage", action="store_true")
     parser.add_argument("--prefix", default="")
+    parser.add_argument("--pid-file", help="write the process id here (to check it is gone later)")
     args = parser.parse_args()
+    if args.pid_file:
+        with open(args.pid_file, "w") as handle:
+            handle.write(str(os.getpid()))
     print(f"test-tools starting (pid {os.getpid()})", file=sys.stderr, flush=True)
     server = build(args.prefix)
     if args.http:
