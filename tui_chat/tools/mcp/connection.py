@@ -16,8 +16,7 @@ import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
 import anyio
 import httpx2
@@ -29,37 +28,11 @@ from mcp_types import CallToolResult, Implementation, Tool
 
 from tui_chat.tools.execution import ToolError
 from tui_chat.tools.mcp.config import ServerConfig, child_environment
-
-ServerState = Literal["connecting", "ready", "failed", "stopped"]
+from tui_chat.tools.mcp.status import ServerState, ServerStatus
 
 STDERR_LINES = 20  # kept per server for the "MCP: servers" screen
 _MAX_PAGES = 50  # tools/list pages; a server that paginates forever cannot hang startup
 _CLIENT_INFO = Implementation(name="tui-chat", version="0.1.0")
-
-
-@dataclass(frozen=True)
-class ServerStatus:
-    """A snapshot of one server for lists and the UI."""
-
-    name: str
-    state: ServerState
-    transport: str
-    target: str
-    tools: tuple[str, ...] = ()  # the names offered to the model
-    reason: str = ""  # why it failed or stopped
-    stderr: tuple[str, ...] = ()
-    enabled: bool = True
-
-    @property
-    def summary(self) -> str:
-        if self.state == "ready":
-            count = len(self.tools)
-            return f"ready, {count} tool{'' if count == 1 else 's'}"
-        if self.state == "failed":
-            return f"failed: {self.reason}"
-        if self.state == "stopped":
-            return f"stopped{f' ({self.reason})' if self.reason else ''}"
-        return "connecting…"
 
 
 class ServerConnection:
@@ -74,6 +47,7 @@ class ServerConnection:
         self._scope: anyio.CancelScope | None = None
         self._closed: anyio.Event | None = None
         self._stopping = False
+        self._stop_reason = ""
 
     @property
     def name(self) -> str:
@@ -84,6 +58,8 @@ class ServerConnection:
     async def run(self) -> None:
         """Connect and serve until the server goes away or `stop()` is called."""
         self._stopping = False
+        self._stop_reason = ""
+        self.stderr.clear()  # this run's lines only
         self._closed = closed = anyio.Event()
         if self.state != "connecting":
             self._set("connecting", "")
@@ -110,13 +86,14 @@ class ServerConnection:
         finally:
             self._client, self._scope = None, None
         if self._stopping:
-            self._set("stopped", "stopped by the user")
+            self._set("stopped", self._stop_reason)
         else:
             self._set("failed", reason or "the connection ended")
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "") -> None:
         """Ask `run()` to close the session and end the process; it returns soon after."""
         self._stopping = True
+        self._stop_reason = reason
         if self._scope is not None:
             self._scope.cancel()
 

@@ -20,11 +20,13 @@ from mcp_types import Tool
 from tui_chat.config import Settings, ToolPolicy
 from tui_chat.tools.execution import ToolError
 from tui_chat.tools.mcp.config import McpConfig, ServerConfig, load_mcp_config
-from tui_chat.tools.mcp.connection import ServerConnection, ServerStatus
+from tui_chat.tools.mcp.connection import ServerConnection
 from tui_chat.tools.mcp.results import result_text
+from tui_chat.tools.mcp.status import ServerStatus
 from tui_chat.tools.registry import ToolRegistry
 
 _NAME_LIMIT = 64  # what OpenAI accepts in a function name
+_DISABLED = "disabled for this run"
 _CLOSE_TIMEOUT = 10.0  # seconds for every session to close (the SDK kills a stuck child sooner)
 
 # The SDK logs malformed server output with tracebacks; in a full-screen app that would paint
@@ -97,9 +99,9 @@ class McpManager:
         connection.config = _with_enabled(connection.config, False)
         task = self._tasks.get(name)
         if task is not None and not task.done():
-            connection.stop()  # run() ends in "stopped" and withdraws the tools
+            connection.stop(_DISABLED)  # run() ends in "stopped" and withdraws the tools
         else:
-            connection.mark_stopped("disabled")
+            connection.mark_stopped(_DISABLED)
 
     async def wait_started(self, timeout: float | None = None) -> None:
         """Until no enabled server is still connecting (each has its own startup bound)."""
