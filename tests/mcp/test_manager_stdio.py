@@ -180,3 +180,13 @@ async def test_variables_reach_the_child_and_the_api_key_does_not(
         key = await manager.registry.execute("show_env", '{"name": "OPENAI_API_KEY"}')
     assert token.content == "tok-123"
     assert key.content == "(unset)"
+
+
+async def test_a_policy_changed_while_offered_survives_a_restart() -> None:
+    async with started(stdio_server("tools")) as manager:
+        manager.registry.set_policy("echo", "always")
+        manager.restart("tools")
+        await wait_until(lambda: manager.status("tools").state == "connecting", "the restart to begin")
+        await manager.wait_started(timeout=60)
+        spec = manager.registry.get("echo")
+        assert spec is not None and spec.policy == "always"

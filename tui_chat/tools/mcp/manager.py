@@ -50,6 +50,8 @@ class McpManager:
         self.warnings: list[str] = list(config.problems)
         self._tool_policies = dict(tool_policies or {})
         self._disabled_tools = set(disabled_tools or [])
+        # A policy changed while the tool was offered ("always allow") outlives a restart.
+        self._kept_policies: dict[str, ToolPolicy] = {}
         self._connections = {
             server.name: ServerConnection(server, self._changed) for server in config.servers
         }
@@ -182,7 +184,12 @@ class McpManager:
                 "description": tool.description or tool.title or "",
                 "parameters": tool.input_schema,
             }
-            policy = self._tool_policies.get(name) or self._tool_policies.get(tool.name) or server.policy
+            policy = (
+                self._kept_policies.get(name)
+                or self._tool_policies.get(name)
+                or self._tool_policies.get(tool.name)
+                or server.policy
+            )
             try:
                 self.registry.add_function(
                     schema,
@@ -221,6 +228,9 @@ class McpManager:
     def _withdraw(self, connection: ServerConnection) -> None:
         offered = self._offered[connection.name]
         for name, tool in offered.items():
+            spec = self.registry.get(name)
+            if spec is not None:
+                self._kept_policies[name] = spec.policy
             self.registry.withdraw(name, connection.unavailable_message(tool))
         offered.clear()
 
