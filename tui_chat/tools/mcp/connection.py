@@ -48,6 +48,7 @@ class ServerConnection:
         self._closed: anyio.Event | None = None
         self._stopping = False
         self._stop_reason = ""
+        self._stderr_tail: _StderrTail | None = None
 
     @property
     def name(self) -> str:
@@ -78,10 +79,12 @@ class ServerConnection:
                     self._client, self.tools = client, tools
                     self._set("ready", "")
                     await closed.wait()
+                    await self._stderr_drained()
                     reason = self._exit_reason()
             if scope.cancelled_caught and not self._stopping:
                 reason = f"no answer within {startup:g} s (startup_timeout)"
         except Exception as exc:  # whatever the server or the SDK does, it is one line for the user
+            await self._stderr_drained()
             reason = self._failure(exc)
         finally:
             self._client, self._scope = None, None
@@ -157,6 +160,14 @@ class ServerConnection:
         if self._closed is not None:
             self._closed.set()
 
+    async def _stderr_drained(self) -> None:
+        """Give the stderr reader a moment to take the dying server's last words."""
+        tail = self._stderr_tail
+        for _ in range(25):  # at most half a second
+            if tail is None or tail.done.is_set():
+                return
+            await anyio.sleep(0.02)
+
     def _exit_reason(self) -> str:
         if self.reason:
             return self.reason
@@ -190,7 +201,7 @@ class ServerConnection:
             cwd=config.cwd,
             encoding_error_handler="replace",
         )
-        errlog = _StderrTail(self.stderr)
+        errlog = self._stderr_tail = _StderrTail(self.stderr)
         stack.callback(errlog.close_parent_end)
         return _watched(
             stdio_client(params, errlog=errlog.writer), closed, self._garbage, errlog.close_parent_end
@@ -239,6 +250,7 @@ class _StderrTail:
     def __init__(self, lines: deque[str]) -> None:
         read_fd, write_fd = os.pipe()
         self.writer: TextIO = os.fdopen(write_fd, "w")
+        self.done = threading.Event()  # set at end of file: the child and its children are gone
         reader = os.fdopen(read_fd, "r", encoding="utf-8", errors="replace")
         threading.Thread(target=self._read, args=(reader, lines), name="mcp-stderr", daemon=True).start()
 
@@ -247,12 +259,14 @@ class _StderrTail:
         with contextlib.suppress(OSError):
             self.writer.close()
 
-    @staticmethod
-    def _read(reader: TextIO, lines: deque[str]) -> None:
-        with reader:
-            for line in reader:
-                if text := line.rstrip():
-                    lines.append(text[:500])
+    def _read(self, reader: TextIO, lines: deque[str]) -> None:
+        try:
+            with reader:
+                for line in reader:
+                    if text := line.rstrip():
+                        lines.append(text[:500])
+        finally:
+            self.done.set()
 
 
 async def _list_tools(client: Client) -> list[Tool]:
