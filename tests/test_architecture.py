@@ -17,7 +17,9 @@ def test_package_does_not_import_textual(package: str) -> None:
     mod = __import__(package, fromlist=["_"])
     names = [package]
     if hasattr(mod, "__path__"):
-        names += [f"{package}.{m.name}" for m in pkgutil.walk_packages(mod.__path__)]
+        # With the prefix, subpackages are walked under their real names (tui_chat.tools.mcp,
+        # not the SDK's top-level `mcp`).
+        names += [m.name for m in pkgutil.walk_packages(mod.__path__, prefix=f"{package}.")]
     # A fresh interpreter, so nothing imported by other tests hides a violation.
     code = (
         "import sys, importlib\n"

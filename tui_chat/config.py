@@ -52,6 +52,11 @@ class Settings:
     geocoding_base_url: str = "https://geocoding-api.open-meteo.com"
     theme: str | None = None
     keys: dict[str, str] = field(default_factory=dict)
+    # MCP servers: the raw [mcp_servers.NAME] tables (tools/mcp/config.py checks each one),
+    # extra {"mcpServers": ...} files, and the --no-mcp switch.
+    mcp_servers: dict[str, Any] = field(default_factory=dict)
+    mcp_config_files: list[str] = field(default_factory=list)
+    mcp_enabled: bool = True
     # Filled by load_settings: where each value came from ("default", "config file",
     # "env OPENAI_API_KEY", "command line", ...) and non-fatal config-file problems to show.
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -158,6 +163,16 @@ def _policies(value: Any) -> dict[str, str]:
     return table
 
 
+def _tables(value: Any) -> dict[str, Any]:
+    # Only the shape: each server's keys are checked (and reported one by one) by tools/mcp.
+    if not isinstance(value, dict):
+        raise _Invalid(f"must be a table of [mcp_servers.NAME] tables, not {_show(value)}")
+    for name, table in value.items():
+        if not isinstance(table, dict):
+            raise _Invalid(f"must be a table, not {_show(table)}", inner_key=name)
+    return dict(value)
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return repr(value)
@@ -190,6 +205,9 @@ _CHECKS: dict[str, Check] = {
     "geocoding_base_url": _text,
     "theme": _text,
     "keys": _text_table,
+    "mcp_servers": _tables,
+    "mcp_config_files": _text_list,
+    "mcp_enabled": _flag,
 }
 
 # Config-file layout → Settings field: the tool settings live in a [tools] table, the rest
@@ -298,7 +316,8 @@ def load_settings(
     Provider rule: an explicit provider (command line, then config file) wins; otherwise it is
     "azure" when an Azure endpoint is set (AZURE_OPENAI_ENDPOINT or azure_endpoint in the
     file) and no base URL is set anywhere (--base-url, OPENAI_BASE_URL, base_url); else
-    "openai". `--tools-file` adds to the file's [tools] files rather than replacing them.
+    "openai". `--tools-file` adds to the file's [tools] files rather than replacing them, and
+    `--mcp-config` to its mcp_config_files.
     """
     path = paths.config_file()
     from_file, warnings = read_config_file(path)
@@ -326,8 +345,8 @@ def load_settings(
                 break
 
     for name, value in flags.items():
-        if name == "tools_files":
-            value = [*settings.tools_files, *value]
+        if name in ("tools_files", "mcp_config_files"):
+            value = [*getattr(settings, name), *value]
         put(name, value, "command line")
 
     if provider == "azure":

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from tui_chat.commands.ask_mcp import ask_mcp_servers
 from tui_chat.commands.ask_output import AskOutput, JsonLinesOutput, PlainOutput
 from tui_chat.commands.ask_session import SessionUnavailable, add_session_options, open_session
 from tui_chat.commands.common import add_connection_options, settings_from_args
@@ -173,7 +174,7 @@ async def run_ask(
                 return exit_code_for(event, failure)
         return EXIT_API_ERROR  # the engine always ends with TurnEnded; be safe if it did not
 
-    async with client:
+    async with client, ask_mcp_servers(settings, engine.tools, output.warning):
         if on_user_message is not None:
             await on_user_message(user)
         turn = asyncio.create_task(consume())

@@ -22,9 +22,9 @@ def _positive_seconds(text: str) -> float:
 
 
 def add_connection_options(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:
-    """--model, --base-url, --api-key, --provider, --system, --tools-file, --no-tools, --timeout,
-    --legacy-functions. Each defaults to None, meaning "not given": environment, config file
-    and defaults decide (see config.load_settings).
+    """--model, --base-url, --api-key, --provider, --system, --tools-file, --no-tools, --mcp-config,
+    --no-mcp, --timeout, --legacy-functions. Each defaults to None, meaning "not given": environment,
+    config file and defaults decide (see config.load_settings).
 
     On a subcommand's parser the options default to "absent" instead, so that
     `tui-chat --model x ask ...` keeps the --model given before the subcommand."""
@@ -53,6 +53,16 @@ def add_connection_options(parser: argparse.ArgumentParser, *, subcommand: bool 
         "--no-tools", dest="tools_enabled", action="store_const", const=False, help="offer the model no tools"
     )
     group.add_argument(
+        "--mcp-config",
+        metavar="FILE",
+        action="append",
+        dest="mcp_config_files",
+        help='MCP servers from a {"mcpServers": ...} JSON file (repeatable; adds to <config dir>/mcp.json)',
+    )
+    group.add_argument(
+        "--no-mcp", dest="mcp_enabled", action="store_const", const=False, help="start no MCP server this run"
+    )
+    group.add_argument(
         "--timeout",
         type=_positive_seconds,
         metavar="SECONDS",
@@ -77,6 +87,8 @@ _OVERRIDE_FIELDS = (
     "tools_enabled",
     "timeout",
     "legacy_functions",
+    "mcp_config_files",
+    "mcp_enabled",
 )
 
 

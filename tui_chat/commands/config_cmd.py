@@ -12,7 +12,7 @@ from tui_chat.commands.common import add_connection_options, settings_from_args
 from tui_chat.config import Settings, mask_secret
 
 _SECRETS = {"api_key"}
-_NOT_SETTINGS = {"sources", "warnings"}
+_NOT_SETTINGS = {"sources", "warnings", "mcp_servers"}  # the servers get their own section
 
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
@@ -54,7 +54,22 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"# config file: {config_file}{'' if config_file.exists() else ' (not created yet)'}")
     for line in describe_settings(settings):
         print(line)
+    for line in describe_mcp_servers(settings):
+        print(line)
     return 0
+
+
+def describe_mcp_servers(settings: Settings) -> list[str]:
+    """The configured MCP servers, env and header values masked, and their problems."""
+    from tui_chat.tools.mcp.config import describe_server, load_mcp_config
+
+    config = load_mcp_config(settings)
+    if not config.servers and not config.problems:
+        return []
+    lines = ["", "MCP servers:" if config.servers else "MCP servers: (none usable)"]
+    lines += [f"  {s.name}  {describe_server(s)}  ({s.origin})" for s in config.servers]
+    lines += [f"  problem: {problem}" for problem in config.problems]
+    return lines
 
 
 def describe_settings(settings: Settings) -> list[str]:

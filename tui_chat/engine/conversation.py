@@ -39,6 +39,7 @@ class ToolActivity:
     duration: float | None = None
     arguments: str = ""
     error: str | None = None
+    server: str | None = None  # the MCP server the call went to (None: a built-in or file tool)
 
 
 @dataclass

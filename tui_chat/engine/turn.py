@@ -201,7 +201,8 @@ class ChatEngine:
                 if d.allowed:
                     outcome = await tasks[d.call.id]
                     status, content, duration = outcome.status, outcome.content, outcome.duration
-                message = conversation.add(_tool_message(d.call, status, content, duration))
+                server = self._server_of(d.call.name)
+                message = conversation.add(_tool_message(d.call, status, content, duration, server))
                 pending.remove(d.call)
                 yield MessageAdded(message)
                 yield ToolResultReady(d.call.id, d.call.name, status, content, duration, message.id)
@@ -223,6 +224,10 @@ class ChatEngine:
             return _Decision(call, True)
         return _Decision(call, False, f"The user did not allow running {call.name!r}; it was not run.")
 
+    def _server_of(self, name: str) -> str | None:
+        spec = self.tools.get(name) if self.tools is not None else None
+        return spec.server if spec is not None else None
+
     async def _execute(self, call: ToolCall) -> ToolOutcome:
         assert self.tools is not None
         return await self.tools.execute(call.name, call.arguments)
@@ -239,12 +244,15 @@ def _cut_off_reason(finish_reason: str | None) -> str | None:
     return _CUT_OFF_REASONS.get(finish_reason or "")
 
 
-def _tool_message(call: ToolCall, status: ResultStatus, content: str, duration: float) -> Message:
+def _tool_message(
+    call: ToolCall, status: ResultStatus, content: str, duration: float, server: str | None = None
+) -> Message:
     activity = ToolActivity(
         status=status,
         duration=duration,
         arguments=call.arguments,
         error=content if status != "ok" else None,
+        server=server,
     )
     return Message(role="tool", content=content, tool_call_id=call.id, name=call.name, activity=activity)
 

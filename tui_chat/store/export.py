@@ -6,7 +6,7 @@ JSON format, version 1::
      "session": {"id", "title", "model", "provider", "system_prompt", "created", "updated",
                  "archived", "messages": [{"id", "role", "content", "reasoning", "tool_calls": [{"id",
                  "name", "arguments"}], "tool_call_id", "name", "status", "status_detail",
-                 "model", "usage", "activity": {"status", "duration", "arguments", "error"},
+                 "model", "usage", "activity": {"status", "duration", "arguments", "error", "server"},
                  "previous_versions", "created"}]}}
 
 Only "role" is required in a message and only "messages" in a session; everything else has
@@ -92,6 +92,8 @@ def _markdown_tool_result(message: Message) -> list[str]:
         facts.append(message.activity.status)
         if message.activity.duration is not None:
             facts.append(f"{message.activity.duration:.1f} s")
+        if message.activity.server:
+            facts.append(f"MCP server {message.activity.server}")
     heading = f"### Tool result: `{message.name or 'tool'}`" + (f" ({', '.join(facts)})" if facts else "")
     out = [heading, ""]
     if message.activity is not None and message.activity.error:
@@ -252,6 +254,7 @@ def _parse_activity(data: Any, where: str) -> ToolActivity | None:
         duration=_field(data, "duration", float, where),
         arguments=_field(data, "arguments", str, where) or "",
         error=_field(data, "error", str, where),
+        server=_field(data, "server", str, where),
     )
 
 

@@ -40,7 +40,8 @@ class ToolSpec:
     policy: ToolPolicy
     timeout: float | None  # None = registry default
     enabled: bool = True
-    source: str = "builtin"  # "builtin" or the user file path
+    source: str = "builtin"  # "builtin", the user file path, or "mcp:<server>"
+    server: str | None = None  # the MCP server that runs it
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -71,6 +72,8 @@ class ToolRegistry:
         self.output_limit = output_limit
         self._specs: dict[str, ToolSpec] = {}
         self._validators: dict[str, Any] = {}
+        # Tools taken away while their source is down: name -> what the model is told.
+        self._withdrawn: dict[str, str] = {}
 
     # --- registering ----------------------------------------------------------------------
 
@@ -82,6 +85,7 @@ class ToolRegistry:
         policy: ToolPolicy = "ask",
         timeout: float | None = None,
         source: str = "builtin",
+        server: str | None = None,
     ) -> ToolSpec:
         """Register `fn` under an explicit schema: {"name", "description", "parameters"} or
         the wrapped {"type": "function", "function": {...}} form. Raises ValueError for a
@@ -114,7 +118,9 @@ class ToolRegistry:
             policy=policy,
             timeout=timeout,
             source=source,
+            server=server,
         )
+        self._withdrawn.pop(name, None)
         self._specs[name] = spec
         self._validators[name] = validator_class(parameters)
         return spec
@@ -137,6 +143,12 @@ class ToolRegistry:
             timeout=definition.timeout,
             source=source,
         )
+
+    def withdraw(self, name: str, reason: str) -> None:
+        """Take a tool away (its server went down); a call to it gets `reason` as its error."""
+        if self._specs.pop(name, None) is not None:
+            self._validators.pop(name, None)
+            self._withdrawn[name] = reason
 
     # --- looking up -------------------------------------------------------------------------
 
@@ -196,6 +208,8 @@ class ToolRegistry:
 
     async def _run(self, name: str, arguments: str | Mapping[str, Any] | None) -> tuple[Status, str]:
         spec = self._specs.get(name)
+        if spec is None and name in self._withdrawn:
+            return "error", self._withdrawn[name]
         if spec is None or not spec.enabled:
             available = ", ".join(s.name for s in self._enabled()) or "none"
             return "error", f"Unknown function {name!r}. Available functions: {available}."

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tui_chat.config import Settings, ToolPolicy
 from tui_chat.tools.builtin import builtin_tools
 from tui_chat.tools.loader import load_user_tools, tool_file_paths
+from tui_chat.tools.mcp.config import mcp_json_file
 from tui_chat.tools.registry import ToolRegistry
 from tui_chat.tools.schema import POLICIES
 
@@ -30,9 +31,17 @@ def build_registry(settings: Settings) -> ToolSetup:
     for fn in builtin_tools(settings):
         registry.register(fn)
     problems += load_user_tools(registry, tool_file_paths(settings.tools_files))
-    problems += _apply_disabled(registry, settings.disabled_tools)
-    problems += _apply_policies(registry, settings.tool_policies)
+    # MCP tools arrive later (tools/mcp applies these to them), so names not known yet are fine then.
+    lenient = mcp_may_add_tools(settings)
+    problems += [p for p in _apply_disabled(registry, settings.disabled_tools) if not lenient]
+    problems += [p for p in _apply_policies(registry, settings.tool_policies) if not lenient]
     return ToolSetup(registry, problems)
+
+
+def mcp_may_add_tools(settings: Settings) -> bool:
+    if not settings.mcp_enabled:
+        return False
+    return bool(settings.mcp_servers or settings.mcp_config_files or mcp_json_file().is_file())
 
 
 def _new_registry(settings: Settings, problems: list[str]) -> ToolRegistry:

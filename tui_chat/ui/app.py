@@ -42,10 +42,12 @@ from tui_chat.tools.registry import ToolRegistry
 from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
 from tui_chat.ui.chat_controller import ChatController, NotReady
 from tui_chat.ui.keymap import apply_keys
+from tui_chat.ui.mcp_link import McpLink
 from tui_chat.ui.theme_commands import open_theme_picker
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.themes import setup_themes
 from tui_chat.ui.widgets.chat_log import ChatLog
+from tui_chat.ui.widgets.mcp_servers_panel import servers_summary
 from tui_chat.ui.widgets.messages import ErrorMessage
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.reply_body import ReplyBody
@@ -156,6 +158,8 @@ class ChatApp(App[None]):
             self.problems += setup.problems
         self.client = client
         self.registry = registry
+        # MCP servers connect in the background once the app is up (see on_mount).
+        self.mcp = McpLink(self.settings, registry, on_change=self._mcp_changed, warn=self._warn)
         model = (conversation.model if conversation and conversation.model else None) or self.settings.model
         engine = None
         if client is not None:
@@ -229,6 +233,9 @@ class ChatApp(App[None]):
         for problem in [*self.settings.warnings, *self.problems]:
             self.notify(problem, severity="warning", timeout=10)
         self._update_sidebar()
+        self.sidebar.server_of = self.mcp.server_of
+        if self.mcp.wanted:
+            self.call_after_refresh(self.run_worker, self.mcp.start(), name="mcp", exit_on_error=False)
         if self._freeze_gc:
             # Everything built at start-up lives as long as the app: keep it out of GC scans.
             self.call_after_refresh(gc.freeze)
@@ -257,7 +264,17 @@ class ChatApp(App[None]):
     def _warn(self, message: str) -> None:
         self.notify(message, severity="warning", timeout=10)
 
+    def _mcp_changed(self) -> None:
+        """A server's state changed: show it; its tools came or went."""
+        statuses = self.mcp.statuses()
+        self.sidebar.servers.show(statuses)
+        self.status_bar.mcp = servers_summary(statuses)
+        self.status_bar.mcp_failed = any(s.state == "failed" for s in statuses)
+        if self.registry is not None and self.settings.tools_enabled:
+            self.status_bar.tools = len(self.registry.openai_tools())
+
     async def on_unmount(self) -> None:
+        await self.mcp.close()  # every session closed, no child process left
         if self.sessions is not None:
             await self.sessions.close()  # the final state of the conversation, then the store
         close = getattr(self.client, "close", None)
@@ -329,7 +346,9 @@ class ChatApp(App[None]):
         self.status_bar.state = "confirm"
         spec = self.registry.get(call.name) if self.registry is not None else None
         # The user decides better knowing what the tool does, in its own words.
-        screen = ConfirmToolScreen(call, description=spec.description if spec else None)
+        screen = ConfirmToolScreen(
+            call, description=spec.description if spec else None, server=spec.server if spec else None
+        )
         try:
             answer = await self.push_screen_wait(screen)
         except asyncio.CancelledError:
@@ -592,6 +611,11 @@ class ChatApp(App[None]):
             return
         self.push_screen(ToolPoliciesScreen(self.registry, self.set_tool_policy))
 
+    def action_mcp_servers(self) -> None:
+        from tui_chat.ui.screens.mcp_servers import McpServersScreen
+
+        self.push_screen(McpServersScreen(self.mcp))
+
     def search_themes(self) -> None:
         """The palette's theme list with live preview (Textual's own "Theme" command calls this)."""
         open_theme_picker(self)
@@ -691,6 +715,12 @@ class ChatApp(App[None]):
                 "system_prompt",
             ),
             ("Tools: policies", "Ask / always / never, per tool", self.action_tool_policies, "tool_policies"),
+            (
+                "MCP: servers",
+                "Each MCP server's state, tools and last stderr lines; restart or disable",
+                self.action_mcp_servers,
+                None,
+            ),
             (
                 "Theme: change theme",
                 "Preview themes as you move through them; enter keeps one, esc restores",

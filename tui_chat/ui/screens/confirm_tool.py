@@ -94,17 +94,23 @@ class ConfirmToolScreen(Dialog[str]):
     NARROW_WIDTH = 64
     MAX_SHOWN_CHARS = 200_000
 
-    def __init__(self, call: ToolCall, *, description: str | None = None) -> None:
+    def __init__(self, call: ToolCall, *, description: str | None = None, server: str | None = None) -> None:
         super().__init__()
         self.call = call
         self.description = description
+        self.server = server  # the MCP server that would run it
 
     def compose(self) -> ComposeResult:
         arguments = self.call.arguments
         shown = show_text(arguments, max_chars=self.MAX_SHOWN_CHARS) if arguments.strip() else None
         with Vertical(id="confirm-tool-dialog", classes="dialog") as dialog:
             dialog.border_title = "Allow this tool call?"
-            yield Static(literal(self.call.name), id="confirm-tool-name")
+            name = literal(self.call.name)
+            if self.server:
+                name = Content.assemble(
+                    name, ("  from MCP server ", "$text-muted not bold"), literal(self.server)
+                )
+            yield Static(name, id="confirm-tool-name")
             # Everything between the name and the buttons scrolls as one, so the buttons always
             # show however long the description or the arguments are.
             with VerticalScroll(id="confirm-tool-body", can_focus=True):

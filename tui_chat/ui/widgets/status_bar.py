@@ -29,6 +29,8 @@ class StatusBar(Static):
     prompt_tokens: reactive[int] = reactive(0)
     completion_tokens: reactive[int] = reactive(0)
     tools: reactive[int] = reactive(0)
+    mcp: reactive[str] = reactive("")  # MCP servers ready / enabled ("" when none)
+    mcp_failed: reactive[bool] = reactive(False)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
@@ -53,6 +55,8 @@ class StatusBar(Static):
         wide = self.size.width >= 100
         if self.tools and wide:
             parts += [("   tools ", "dim"), str(self.tools)]
+        if self.mcp and wide:
+            parts += [("   mcp ", "dim"), (self.mcp, "$error" if self.mcp_failed else "")]
         total = self.prompt_tokens + self.completion_tokens
         parts += [("   tokens ", "dim"), f"{total:,}"]
         if wide:

@@ -162,6 +162,7 @@ class ToolCallCard(Vertical):
         super().__init__(classes="-pending")
         self.call_id = call_id
         self.tool_name = name
+        self.server: str | None = None  # the MCP server that runs it, shown beside the name
         self._clock = clock
         self._status: CardStatus = "pending"
         self._argument_parts: list[str] = []
@@ -187,6 +188,17 @@ class ToolCallCard(Vertical):
         self._result_body: Static | None = None
         self._result_shown: Shown | None = None
         self._composed = False
+        self._refresh_header()
+
+    def set_server(self, server: str | None) -> None:
+        """Name the MCP server the call goes to beside the tool's name."""
+        if server == self.server:
+            return
+        self.server = server
+        name = literal(self.tool_name, "bold")
+        self._name_content = (
+            Content.assemble(name, (" · ", "$foreground-muted"), literal(server)) if server else name
+        )
         self._refresh_header()
 
     # ------------------------------------------------------------------ reading state

@@ -7,6 +7,7 @@ The app forwards engine events to `ToolSidebar.handle_event`; a reopened session
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -23,6 +24,7 @@ from tui_chat.engine.events import (
     ToolResultReady,
     TurnEnded,
 )
+from tui_chat.ui.widgets.mcp_servers_panel import McpServersPanel
 from tui_chat.ui.widgets.tool_call_card import Clock, HeaderRow, ToolCallCard
 from tui_chat.ui.widgets.tool_format import literal, one_line
 
@@ -127,9 +129,13 @@ class ToolSidebar(VerticalScroll):
         self._history: Conversation | None = None  # the conversation show_history built from
         self._history_more = False  # it has turns with calls older than those shown
         self._pending: Conversation | None = None  # show_history_later, not built yet
+        # Which MCP server runs a tool (None: not an MCP tool), for the cards of live calls.
+        self.server_of: Callable[[str], str | None] = lambda name: None
+        self.servers = McpServersPanel(id="tool-sidebar-servers")
 
     def compose(self) -> ComposeResult:
         self._composed = True
+        yield self.servers
         yield self._empty
         yield from self._turns
 
@@ -197,9 +203,11 @@ class ToolSidebar(VerticalScroll):
             if card is not None:
                 card.append_arguments(event.delta)
         elif isinstance(event, ToolCallStarted):
-            self._card_for(event.id, event.name)
+            self._card_for(event.id, event.name).set_server(self.server_of(event.name))
         elif isinstance(event, ToolCallCompleted):
-            self._card_for(event.call.id, event.call.name).complete_arguments(event.call.arguments)
+            card = self._card_for(event.call.id, event.call.name)
+            card.set_server(self.server_of(event.call.name))
+            card.complete_arguments(event.call.arguments)
         elif isinstance(event, ToolExecutionStarted):
             self._card_for(event.id, event.name).start_running()
         elif isinstance(event, ToolResultReady):
@@ -253,6 +261,8 @@ class ToolSidebar(VerticalScroll):
                 if card is None:
                     continue
                 activity = message.activity
+                if activity is not None and activity.server:
+                    card.set_server(activity.server)
                 status = activity.status if activity is not None else "ok"
                 if status in ("ok", "error", "refused"):
                     duration = activity.duration if activity is not None else None
