@@ -144,7 +144,7 @@ def main() -> None:
             print(f"\n{label} (medians of {args.runs})")
             print(f"  {'client':<44} {'CPU s':>7} {'wall s':>7} {'CPU ratio':>9}  chunks/events")
             first_cpu = None
-            samples = {name: [] for name, *_ in subjects}
+            samples: dict[str, list[dict[str, float]]] = {name: [] for name, *_ in subjects}
             for _ in range(args.runs):  # interleaved, so a busy moment hits every subject alike
                 for name, python, tree, mode in subjects:
                     samples[name].append(run_child(python, tree, mode, url, tokens, tps))
