@@ -266,6 +266,10 @@ class Subject:
     kind: str  # "tui-chat", "bare" (the bare Textual app) or "print" (the print-as-you-go client)
     command: tuple[str, ...]
     process_name: str  # how its process is found in the pane (an argv entry's file name)
+    send_key: str = "Enter"  # what sends the prompt
+    # Type the start-up word again after this long without an echo (an app that drops keys
+    # typed while it is still setting up); None: type it once.
+    retype_after: float | None = None
 
     def argv(self, url: str) -> list[str]:
         if self.kind == "tui-chat":
@@ -339,7 +343,18 @@ def startup_once(subject: Subject, url: str, index: int) -> Startup:
             wait_for(lambda: subject.is_ready(term, term.screen()), f"{subject.name} to start", 60, KEY_POLL)
             painted = time.monotonic()
             term.keys(word, literal=True)
-            wait_for(lambda: subject.echoed(term.screen(), word), f"{subject.name} to echo", 30, KEY_POLL)
+            typed = time.monotonic()
+
+            def echoed() -> bool:
+                nonlocal typed
+                if subject.echoed(term.screen(), word):
+                    return True
+                if subject.retype_after is not None and time.monotonic() - typed > subject.retype_after:
+                    term.keys(word, literal=True)
+                    typed = time.monotonic()
+                return False
+
+            wait_for(echoed, f"{subject.name} to echo", 30, KEY_POLL)
             return Startup(painted - launched, time.monotonic() - launched)
     finally:
         term.close()
@@ -519,7 +534,7 @@ def measure(subject: Subject, term: Terminal, server: Server, reply: Reply, resu
     server_cpu_before = tree_cpu(server_pid)
     busy_before, total_before = machine_busy()
     result.enter_at = time.monotonic()
-    term.keys("Enter")
+    term.keys(subject.send_key)
 
     nominal = reply.chunks / result.tps
     deadline = result.enter_at + nominal * 4 + 60
