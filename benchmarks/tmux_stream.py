@@ -1,12 +1,23 @@
-"""Stream a long Markdown reply into the installed `tui-chat`, in a real tmux terminal (120x40), and
-read every figure off the screen, the way the peer apps (elia, oterm) were measured.
+"""Stream a long Markdown reply into tui-chat (any number of executables, e.g. this tree's and
+/work/base's) in a real tmux terminal (120x40), beside two baselines measured the same way in the
+same run, and read every figure off the screen.
 
-    python benchmarks/tmux_stream.py [--tokens 8000] [--tps 200] [--runs 1]
+    python benchmarks/tmux_stream.py [--app PATH ...] [--tokens 8000] [--tps 200] [--runs 1]
+                                     [--startup-runs 5] [--no-stream] [--no-startup]
 
-Each run starts the loopback server (`tests/fakeserver.py --log-streams`, a subprocess) and the
-real `tui-chat` in a detached tmux session of its own (own socket, no user config, temporary
-config and data folders), types "long N at T" + Enter and polls `tmux capture-pane -p` every
-50 ms. The benchmark never scrolls: it types only the prompt and, midway, a few letters.
+The baselines, every run: a print-as-you-go client (`benchmarks/print_client.py`: standard
+library HTTP, prints each delta; the least a client can cost while streaming) and a bare Textual
+app (`benchmarks/bare_textual.py`: Header, empty Markdown, TextArea, Footer; Textual's own
+start-up). tui-chat's figures are printed in seconds and as ratios to them.
+
+Start-up: launch in a fresh terminal -> first screen up (a Textual app on the alternate screen;
+tui-chat with its prompt) -> a typed word echoed in the prompt. One untimed launch of each
+program first (bytecode caches), then --startup-runs launches, interleaved; medians.
+
+Streaming, per run and program: a fresh server (`tests/fakeserver.py --log-streams`, a
+subprocess) and a fresh terminal (own socket, no user config, temporary config and data
+folders); types "long N at T" + Enter and polls `tmux capture-pane -p` every 50 ms. The
+benchmark never scrolls: it types only the prompt and, midway, a few letters.
 
 - server stream: first to last text chunk as the server wrote them (its `stream` log line,
   `time.monotonic()`, which is the same clock in every process on Linux); a client that reads
@@ -18,6 +29,7 @@ config and data folders), types "long N at T" + Enter and polls `tmux capture-pa
   its live descendants and its reaped children, from just before Enter until the last line shows;
   "to idle" also counts the final full render, until the status bar says "ready" plus 1 s;
   per quarter of the server stream, as a share of one core (flat = bounded as the reply grows)
+- peak RSS: the app process's VmHWM (/proc/PID/status) once the reply is done
 - follow (a heuristic): every poll, the newest marker on screen ("Section k:", "Things to
   check k", "value k", "fibonacci_k(" or the last line; 150-300 characters apart) is located in
   the reply text, and the server log turns that offset into the time the server sent it (the
@@ -28,11 +40,11 @@ config and data folders), types "long N at T" + Enter and polls `tmux capture-pa
   nearest, with the newest marker on screen / the newest the server had sent) and over all polls
 - screen changes: polls during the stream in which the log area differed from the previous
   poll, per second (at most ~15/s can be seen), and the longest time it stayed unchanged
-- key echo: at 35/50/65 % of the stream a short unique word is typed into the prompt; latency
-  is until it shows inside the prompt box (polled every 10 ms); then ctrl+u clears it
+- key echo (tui-chat only): at 35/50/65 % of the stream a short unique word is typed into the
+  prompt; latency is until it shows inside the prompt box (polled every 10 ms); then ctrl+u
+  clears it
 
-The peers' figures (measured by the team the same way, 8,000 tokens at 200 tok/s) are printed
-beside ours.
+Other apps (elia, oterm) are driven by `benchmarks/peers.py`.
 """
 
 from __future__ import annotations
@@ -70,12 +82,6 @@ FOLLOW_LAG = 2.0  # seconds: a view showing text older than this did not follow 
 KEY_AT = (0.35, 0.50, 0.65)  # when to type, as fractions of the nominal stream duration
 CHARS_PER_TOKEN = 4  # the demo bot sends 4 characters per chunk ("token")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-# The peers, as the team measured them (tmux 120x40, this machine, 8,000 tokens at 200 tok/s).
-PEERS: dict[str, dict[str, str]] = {
-    "elia": {"last_shown": "163 s", "lag_end": "7 s", "note": "re-renders the whole reply per chunk"},
-    "oterm": {"cpu": "~45 s", "follow": "no", "note": "view stops following the stream"},
-}
 
 MARKERS = [
     (re.compile(r"Section (\d+): streaming text"), "## Section {n}: streaming text"),
@@ -157,9 +163,18 @@ def cmdline(pid: int) -> list[str]:
         return []
 
 
-def is_app(pid: int) -> bool:
+def is_process(pid: int, name: str) -> bool:
+    """A Python process running `name` (an executable or script, by file name)."""
     argv = cmdline(pid)
-    return bool(argv) and "python" in Path(argv[0]).name and any(Path(a).name == "tui-chat" for a in argv)
+    return bool(argv) and "python" in Path(argv[0]).name and any(Path(a).name == name for a in argv)
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
 
 
 class Server:
@@ -213,8 +228,9 @@ class Terminal:
 
     def start(self, command: str, env: dict[str, str]) -> None:
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-        # COLUMNS/LINES inherited from this shell would override the real terminal size.
-        wrapped = f"env -u COLUMNS -u LINES {exports} {command}"
+        # COLUMNS/LINES inherited from this shell would override the real terminal size; the
+        # apps may write their bytecode caches, as they do for a user.
+        wrapped = f"env -u COLUMNS -u LINES -u PYTHONDONTWRITEBYTECODE {exports} {command}"
         self.tmux("new-session", "-d", "-s", self.session, "-x", str(WIDTH), "-y", str(HEIGHT), wrapped)
 
     def screen(self) -> str:
@@ -234,6 +250,122 @@ class Terminal:
         socket_dir = Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
         with contextlib.suppress(OSError):
             (socket_dir / self.socket).unlink()
+
+    def alternate_screen(self) -> bool:
+        return self.tmux("display", "-p", "-t", self.session, "#{alternate_on}", check=False).strip() == "1"
+
+
+# --- what is measured -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One program under test: tui-chat (any executable), or a baseline script."""
+
+    name: str
+    kind: str  # "tui-chat", "bare" (the bare Textual app) or "print" (the print-as-you-go client)
+    command: tuple[str, ...]
+    process_name: str  # how its process is found in the pane (an argv entry's file name)
+    send_key: str = "Enter"  # what sends the prompt
+    # Type the start-up word again after this long without an echo (an app that drops keys
+    # typed while it is still setting up); None: type it once.
+    retype_after: float | None = None
+
+    def argv(self, url: str) -> list[str]:
+        if self.kind == "tui-chat":
+            return [*self.command, "--base-url", url, "--model", "fake-model", "--api-key", "bench-key"]
+        if self.kind == "print":
+            return [*self.command, "--base-url", url]
+        return list(self.command)
+
+    def is_ready(self, term: Terminal, screen: str) -> bool:
+        """Its first screen is up (a Textual app has switched to the alternate screen)."""
+        if self.kind == "print":
+            return screen.rstrip().endswith(">")
+        if not screen.strip() or not term.alternate_screen():
+            return False
+        return self.kind != "tui-chat" or "Message the model" in screen
+
+    def echoed(self, screen: str, word: str) -> bool:
+        return word in (prompt_box(screen) if self.kind == "tui-chat" else screen)
+
+    @property
+    def streams(self) -> bool:
+        return self.kind != "bare"
+
+    @property
+    def types_while_streaming(self) -> bool:
+        return self.kind == "tui-chat"
+
+    def is_idle(self, screen: str) -> bool:
+        """The reply is done and the program waits for the next prompt."""
+        if self.kind == "print":
+            return "[done]" in screen
+        return "ready" in screen.splitlines()[0] if screen else False
+
+    def is_stream_ready(self, term: Terminal, screen: str) -> bool:
+        if self.kind == "tui-chat":
+            return "Message the model" in screen and "ready" in screen.splitlines()[0]
+        return self.is_ready(term, screen)
+
+
+def tui_chat_subject(path: str, name: str | None = None) -> Subject:
+    return Subject(name or f"tui-chat ({path})", "tui-chat", (path,), "tui-chat")
+
+
+def baseline_subjects() -> list[Subject]:
+    here = Path(__file__).resolve().parent
+    return [
+        Subject(
+            "print-as-you-go", "print", (sys.executable, str(here / "print_client.py")), "print_client.py"
+        ),
+        Subject(
+            "bare Textual app", "bare", (sys.executable, str(here / "bare_textual.py")), "bare_textual.py"
+        ),
+    ]
+
+
+@dataclass
+class Startup:
+    painted: float  # launch -> first screen up
+    echoed: float  # launch -> a typed key shown in the prompt
+
+
+def startup_once(subject: Subject, url: str, index: int) -> Startup:
+    """Launch in a fresh terminal, wait for the first screen, type a word, time its echo."""
+    term = Terminal(f"tui-chat-start-{os.getpid()}-{index}")
+    word = "qzjw"
+    try:
+        with tempfile.TemporaryDirectory(prefix="tui-chat-bench-") as tmp:
+            env = bench_env(Path(tmp))
+            launched = time.monotonic()
+            term.start(shlex.join(subject.argv(url)), env)
+            wait_for(lambda: subject.is_ready(term, term.screen()), f"{subject.name} to start", 60, KEY_POLL)
+            painted = time.monotonic()
+            term.keys(word, literal=True)
+            typed = time.monotonic()
+
+            def echoed() -> bool:
+                nonlocal typed
+                if subject.echoed(term.screen(), word):
+                    return True
+                if subject.retype_after is not None and time.monotonic() - typed > subject.retype_after:
+                    term.keys(word, literal=True)
+                    typed = time.monotonic()
+                return False
+
+            wait_for(echoed, f"{subject.name} to echo", 30, KEY_POLL)
+            return Startup(painted - launched, time.monotonic() - launched)
+    finally:
+        term.close()
+
+
+def bench_env(tmp: Path) -> dict[str, str]:
+    return {
+        "TUI_CHAT_CONFIG_DIR": str(tmp / "config"),
+        "TUI_CHAT_DATA_DIR": str(tmp / "data"),
+        "TERM": "xterm-256color",
+    }
 
 
 def wait_for(condition: Any, what: str, timeout: float, interval: float = 0.1) -> Any:
@@ -307,6 +439,7 @@ class Sample:
 
 @dataclass
 class Result:
+    subject: str
     tokens: int
     tps: float
     chunks: int = 0
@@ -336,6 +469,7 @@ class Result:
     longest_still: float = 0.0  # longest time the log area stayed the same during the stream
     lag_trace: list[tuple[float, float, str]] = field(default_factory=list)  # (% of stream, lag, marker)
     load_before: float = 0.0
+    peak_rss_mb: float | None = None
 
     @property
     def server_seconds(self) -> float:
@@ -349,57 +483,37 @@ class Result:
 # --- one run ------------------------------------------------------------------------------------
 
 
-def run_once(tokens: int, tps: float, index: int) -> Result:
+def run_once(subject: Subject, tokens: int, tps: float, index: int) -> Result:
     reply = Reply(tokens)
-    result = Result(tokens=tokens, tps=tps, load_before=os.getloadavg()[0])
+    result = Result(subject=subject.name, tokens=tokens, tps=tps, load_before=os.getloadavg()[0])
     server = Server(tps)
     term = Terminal(f"tui-chat-bench-{os.getpid()}-{index}")
     try:
         with tempfile.TemporaryDirectory(prefix="tui-chat-bench-") as tmp:
-            env = {
-                "TUI_CHAT_CONFIG_DIR": str(Path(tmp) / "config"),
-                "TUI_CHAT_DATA_DIR": str(Path(tmp) / "data"),
-                "TERM": "xterm-256color",
-            }
-            command = shlex.join(
-                [
-                    tui_chat_command(),
-                    "--base-url",
-                    server.url,
-                    "--model",
-                    "fake-model",
-                    "--api-key",
-                    "bench-key",
-                ]
-            )
-            term.start(command, env)
-            return measure(term, server, reply, result)
+            term.start(shlex.join(subject.argv(server.url)), bench_env(Path(tmp)))
+            return measure(subject, term, server, reply, result)
     finally:
         term.close()
         server.close()
 
 
-def find_app(term: Terminal) -> int:
+def find_process(term: Terminal, name: str) -> int:
     def look() -> int | None:
         pane = term.pane_pid()
         if pane is None:
             return None
         for pid in [pane, *descendants(pane)]:
-            if is_app(pid):
+            if is_process(pid, name):
                 return pid
         return None
 
-    pid: int = wait_for(look, "the tui-chat process in the tmux pane", timeout=20)
+    pid: int = wait_for(look, f"the {name} process in the tmux pane", timeout=20)
     return pid
 
 
-def measure(term: Terminal, server: Server, reply: Reply, result: Result) -> Result:
-    app_pid = find_app(term)
-    wait_for(
-        lambda: (s := term.screen()) and "Message the model" in s and "ready" in s.splitlines()[0],
-        "the app's prompt",
-        timeout=30,
-    )
+def measure(subject: Subject, term: Terminal, server: Server, reply: Reply, result: Result) -> Result:
+    app_pid = find_process(term, subject.process_name)
+    wait_for(lambda: subject.is_stream_ready(term, term.screen()), f"{subject.name}'s prompt", timeout=30)
     samples: list[Sample] = []
 
     def observe() -> str:
@@ -420,11 +534,11 @@ def measure(term: Terminal, server: Server, reply: Reply, result: Result) -> Res
     server_cpu_before = tree_cpu(server_pid)
     busy_before, total_before = machine_busy()
     result.enter_at = time.monotonic()
-    term.keys("Enter")
+    term.keys(subject.send_key)
 
     nominal = reply.chunks / result.tps
     deadline = result.enter_at + nominal * 4 + 60
-    key_times = [nominal * f for f in KEY_AT]
+    key_times = [nominal * f for f in KEY_AT] if subject.types_while_streaming else []
     while result.last_shown is None:
         if time.monotonic() > deadline:
             raise SystemExit(f"the last line never showed within {deadline - result.enter_at:.0f} s")
@@ -446,11 +560,12 @@ def measure(term: Terminal, server: Server, reply: Reply, result: Result) -> Res
         (busy_after - busy_before) / (total_after - total_before) * (os.cpu_count() or 1)
     )
 
-    # The final full render: until the status bar says "ready", then one more second.
-    wait_for(lambda: "ready" in term.screen().splitlines()[0], "the app to become ready", timeout=120)
+    # The final full render: until the app says it is idle again, then one more second.
+    wait_for(lambda: subject.is_idle(term.screen()), f"{subject.name} to become idle", timeout=120)
     result.idle_at = time.monotonic()
     time.sleep(1.0)
     result.cpu_to_idle = tree_cpu(app_pid) - cpu_before
+    result.peak_rss_mb = peak_rss_mb(app_pid)
 
     try:
         stream = server.streams.get(timeout=10)
@@ -570,6 +685,7 @@ def rows_for(r: Result) -> dict[str, str]:
         "  per quarter of the stream": " / ".join(f"{q * 100:.0f}" for q in r.cpu_by_quarter) + " %",
         "app CPU to idle (+final render)": fmt_s(r.cpu_to_idle),
         "server CPU (not the app)": fmt_s(r.server_cpu),
+        "peak RSS": "—" if r.peak_rss_mb is None else f"{r.peak_rss_mb:.0f} MB",
         "machine busy (cores of 2)": f"{r.machine_cores_busy:.2f}",
         "load average before": f"{r.load_before:.2f}",
     }
@@ -592,30 +708,56 @@ def rows_for(r: Result) -> dict[str, str]:
     return row
 
 
-def print_table(results: list[Result]) -> None:
-    columns = [rows_for(r) for r in results]
-    labels = list(dict.fromkeys(label for column in columns for label in column))
-    peer_rows = {
-        "last token shown": ("163 s", "—"),
-        "lag at end": ("7 s", "—"),
-        "app CPU to last line": ("—", "~45 s"),
-        "followed at 25 %": ("—", "no"),
-        "followed at 50 %": ("—", "no"),
-        "followed at 75 %": ("—", "no"),
-    }
-    head = ["", *(f"tui-chat run {i + 1}" for i in range(len(results))), "elia", "oterm"]
-    table = [head]
-    for label in labels:
-        elia, oterm = peer_rows.get(label, ("", ""))
-        table.append([label, *(column.get(label, "") for column in columns), elia, oterm])
+def print_rows(head: list[str], rows: list[list[str]]) -> None:
+    table = [head, *rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for n, row in enumerate(table):
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
         if n == 0:
             print("  ".join("-" * w for w in widths))
-    if any(r.tokens != 8000 or r.tps != 200 for r in results):
-        print("(the peers were measured at 8000 tokens, 200 tok/s)")
+
+
+def print_table(results: list[Result]) -> None:
+    """One column per run of each program; tui-chat's CPU and lag also as ratios to the
+    print-as-you-go client's (the median of its runs)."""
+    columns = [rows_for(r) for r in results]
+    printer = [r for r in results if r.subject == "print-as-you-go"]
+    base_cpu = statistics.median(r.cpu for r in printer) if printer else None
+    for r, column in zip(results, columns, strict=True):
+        if base_cpu and r.subject != "print-as-you-go":
+            column["app CPU / print-as-you-go's"] = f"{r.cpu / base_cpu:.1f}x"
+    labels = list(dict.fromkeys(label for column in columns for label in column))
+    head = ["", *(r.subject for r in results)]
+    print_rows(head, [[label, *(column.get(label, "") for column in columns)] for label in labels])
     print(f"followed = the newest text on screen was sent under {FOLLOW_LAG:g} s earlier (see --help)")
+
+
+def measure_startup(subjects: list[Subject], runs: int) -> dict[str, list[Startup]]:
+    server = Server(200)
+    found: dict[str, list[Startup]] = {s.name: [] for s in subjects}
+    try:
+        for subject in subjects:  # untimed: bytecode caches, the disk cache
+            startup_once(subject, server.url, 0)
+        for run in range(runs):  # interleaved, so a busy moment hits every program alike
+            for subject in subjects:
+                found[subject.name].append(startup_once(subject, server.url, run + 1))
+    finally:
+        server.close()
+    return found
+
+
+def print_startup(found: dict[str, list[Startup]]) -> None:
+    bare = found.get("bare Textual app")
+    bare_echo = statistics.median(s.echoed for s in bare) if bare else None
+    rows = []
+    for name, runs in found.items():
+        painted = statistics.median(s.painted for s in runs)
+        echoed = [s.echoed for s in runs]
+        spread = f"{min(echoed):.2f}-{max(echoed):.2f}"
+        ratio = f"{statistics.median(echoed) / bare_echo:.2f}x" if bare_echo else "—"
+        rows.append([name, f"{painted:.2f} s", f"{statistics.median(echoed):.2f} s", spread, ratio])
+    head = ["start-up (medians)", "first screen", "key echoed", "echo range", "vs bare Textual"]
+    print_rows(head, rows)
 
 
 @contextlib.contextmanager
@@ -631,28 +773,51 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument(
+        "--app",
+        action="append",
+        metavar="PATH",
+        help="a tui-chat executable to measure (repeatable; default: the one beside this Python)",
+    )
     parser.add_argument("--tokens", type=int, default=8000)
     parser.add_argument("--tps", type=float, default=200.0)
-    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=1, help="streaming runs of each program")
+    parser.add_argument("--startup-runs", type=int, default=5)
+    parser.add_argument("--no-stream", action="store_true", help="measure start-up only")
+    parser.add_argument("--no-startup", action="store_true", help="measure streaming only")
     parser.add_argument(
         "--trace",
         type=Path,
         metavar="FILE",
-        help="write every poll's view lag (TSV: run, %% of stream, lag, marker)",
+        help="write every poll's view lag (TSV: program, run, %% of stream, lag, marker)",
     )
     args = parser.parse_args()
+    apps = [tui_chat_subject(path) for path in (args.app or [tui_chat_command()])]
+    printer, bare = baseline_subjects()
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     results: list[Result] = []
     with quiet_interrupt():
-        for index in range(args.runs):
-            print(f"run {index + 1}/{args.runs}: long {args.tokens} at {args.tps:g} ...", flush=True)
-            results.append(run_once(args.tokens, args.tps, index))
-    print_table(results)
+        if not args.no_startup:
+            print(f"start-up: {args.startup_runs} launches of each ...", flush=True)
+            print_startup(measure_startup([*apps, bare, printer], args.startup_runs))
+        if not args.no_stream:
+            for index in range(args.runs):
+                for subject in [printer, *apps]:
+                    what = f"long {args.tokens} at {args.tps:g}"
+                    print(f"run {index + 1}/{args.runs}, {subject.name}: {what} ...", flush=True)
+                    results.append(run_once(subject, args.tokens, args.tps, index))
+            print_table(results)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     if args.trace:
         with args.trace.open("w") as out:
-            out.write("run\tstream_pct\tview_lag_s\tnewest_marker_on_screen\n")
+            out.write("program\trun\tstream_pct\tview_lag_s\tnewest_marker_on_screen\n")
             for run, r in enumerate(results, 1):
                 for pct, lag, marker in r.lag_trace:
-                    out.write(f"{run}\t{pct:.2f}\t{lag:.3f}\t{marker}\n")
+                    out.write(f"{r.subject}\t{run}\t{pct:.2f}\t{lag:.3f}\t{marker}\n")
 
 
 if __name__ == "__main__":

@@ -116,4 +116,33 @@ def test_a_version_2_database_gains_reasoning_and_keeps_its_rows(db_path: Path) 
         conv.messages[0].reasoning = "kept"  # any role round-trips; replies are what carry it
         store.save_conversation(conv)
         assert store.load(conv.id).messages[0].reasoning == "kept"
-    assert user_version(db_path) == LATEST_VERSION == 3
+    assert user_version(db_path) == LATEST_VERSION
+
+
+def test_a_version_3_database_gains_message_counts_that_follow_every_change(db_path: Path) -> None:
+    """Version 3 is what today's released code writes: its sessions keep their counts."""
+    db_path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db_path)
+    conn.executescript(VERSION_1)
+    for steps in MIGRATIONS[1:3]:  # version 1 -> 3, as released
+        for statement in steps:
+            conn.execute(statement)
+    conn.execute(
+        "INSERT INTO messages (session_id, id, position, role, content, created) "
+        "VALUES ('old-session', 't1', 2, 'tool', 'a tool result is not counted', 1600000060)"
+    )
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+
+    with SessionStore.open(db_path) as store:
+        assert store.summary("old-session").message_count == 2  # user + assistant, not the tool
+        conv = store.load("old-session")
+        conv.messages.append(chat("one more?").messages[0])
+        store.save_conversation(conv)
+        assert store.summary("old-session").message_count == 3
+        conv.messages[:] = conv.messages[:1]  # edited history: the rest is removed
+        store.save_conversation(conv)
+        assert store.summary("old-session").message_count == 1
+        assert [s.message_count for s in store.list_sessions()] == [1]
+    assert user_version(db_path) == LATEST_VERSION

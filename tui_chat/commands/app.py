@@ -26,15 +26,16 @@ def run(args: argparse.Namespace) -> int:
     from tui_chat.commands.ask_session import SessionUnavailable, choose_conversation
     from tui_chat.store import SessionStore, StoreError
 
-    # Opened before the app starts (no event loop to block yet); the app shows its warning.
+    # Without --continue / --session the app opens the store itself, in a thread once its first
+    # screen is up (opening checks the whole file). To reopen a session it is needed first.
     store: SessionStore | None = None
-    try:
-        store = SessionStore.open()
-    except StoreError as exc:
-        print(f"tui-chat: warning: {exc}; conversations will not be saved", file=sys.stderr)
     conversation = None
     continue_last, session_id = getattr(args, "continue_last", False), getattr(args, "session_id", None)
     if continue_last or session_id:
+        try:
+            store = SessionStore.open()
+        except StoreError as exc:
+            print(f"tui-chat: warning: {exc}; conversations will not be saved", file=sys.stderr)
         try:
             if store is None:
                 raise SessionUnavailable("the session database cannot be opened")
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             settings,
             conversation=conversation,
             store=store,
-            save_sessions=store is not None,
+            save_sessions=True,
             theme=getattr(args, "theme", None),
         )
     except UnknownThemeError as exc:

@@ -1,8 +1,8 @@
 """Assemble one streamed chat completion from its chunks, tolerating what real servers send.
 
-Pure: feed it SDK chunk objects or plain dicts; it keeps the text, the tool calls, the finish
-reason and the usage, and returns the events each chunk produced. We do not use the SDK's
-`ChatCompletionStreamState`, which breaks on several servers (see issue 2 for the list).
+Pure: feed it the chunks as parsed JSON (plain dicts, see stream.py); it keeps the text, the
+tool calls, the finish reason and the usage, and returns the events each chunk produced. We do
+not use the SDK's `ChatCompletionStreamState`, which breaks on several servers (see issue 2).
 """
 
 from __future__ import annotations
@@ -17,30 +17,19 @@ from tui_chat.engine.events import Event, ReasoningDelta, TextDelta, ToolCallArg
 
 _LEGACY_SLOT = "function_call"
 # Non-standard delta fields carrying a reasoning model's thinking: vLLM/DeepSeek send
-# `reasoning_content`, Ollama and OpenRouter `reasoning`. The SDK keeps them as extra fields.
+# `reasoning_content`, Ollama and OpenRouter `reasoning`.
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
 def field_of(obj: Any, name: str) -> Any:
-    """A field of an SDK model or a dict; None when missing (servers omit things freely)."""
-    if obj is None:
-        return None
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
+    """A field of a JSON object; None when missing or when `obj` is not an object at all
+    (servers omit things freely, and send null or the wrong type now and then)."""
+    return obj.get(name) if isinstance(obj, dict) else None
 
 
 def generate_call_id() -> str:
     # OpenAI's own ids are at most 40 characters; some servers reject longer ones.
     return "call_" + uuid.uuid4().hex[:24]
-
-
-def as_plain(value: Any) -> Any:
-    """SDK model -> dict (usage arrives as a model); dicts and scalars pass through."""
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return dump(exclude_none=True, warnings=False)
-    return value
 
 
 @dataclass
@@ -72,8 +61,8 @@ class StreamAssembler:
     def feed(self, chunk: Any) -> list[Event]:
         self.chunk_count += 1
         usage = field_of(chunk, "usage")
-        if usage is not None:
-            self.usage = as_plain(usage)
+        if isinstance(usage, dict):  # nulls dropped, as the SDK's model dump did
+            self.usage = {k: v for k, v in usage.items() if v is not None}
         events: list[Event] = []
         for choice in field_of(chunk, "choices") or []:
             if field_of(choice, "index") not in (0, None):

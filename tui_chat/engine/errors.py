@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from tui_chat.engine.events import ErrorKind
+
+if TYPE_CHECKING:
+    import openai
 
 # What the server said is clipped so the "what to do" part of the line survives.
 _MAX_SERVER_DETAIL = 200
@@ -42,6 +43,8 @@ def describe_error(exc: BaseException, ctx: ErrorContext | None = None) -> tuple
 
 
 def _describe(exc: BaseException, ctx: ErrorContext) -> tuple[ErrorKind, str]:
+    import openai  # loaded by then (a request failed); kept out of start-up
+
     if isinstance(exc, StreamProtocolError):
         return "protocol", str(exc)
     if isinstance(exc, json.JSONDecodeError):

@@ -6,9 +6,8 @@ Retries (429 honouring Retry-After, 5xx, connection errors) are the SDK's own, b
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import openai
 
 from tui_chat import paths
 from tui_chat.config import DEFAULT_AZURE_API_VERSION, DEFAULT_OPENAI_BASE_URL, ConfigError, Settings
@@ -17,23 +16,42 @@ from tui_chat.config import DEFAULT_AZURE_API_VERSION, DEFAULT_OPENAI_BASE_URL, 
 PLACEHOLDER_API_KEY = "no-key-needed"
 _OPENAI_HOSTS = {"api.openai.com"}
 
+if TYPE_CHECKING:
+    import openai
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise ConfigError (exit status 2 territory) when the settings cannot work: no key for
+    OpenAI or Azure, no Azure endpoint. Cheap: it does not import the SDK."""
+    if settings.provider == "azure":
+        if not settings.api_key:
+            raise ConfigError(
+                'no Azure OpenAI API key: set AZURE_OPENAI_API_KEY, put api_key = "..." in '
+                f"{paths.config_file()}, or pass --api-key"
+            )
+        if not settings.azure_endpoint and not settings.base_url:
+            raise ConfigError(
+                "Azure OpenAI needs an endpoint: set AZURE_OPENAI_ENDPOINT or put azure_endpoint = "
+                f'"https://<resource>.openai.azure.com" in {paths.config_file()}'
+            )
+    elif not settings.api_key and _is_openai_host(settings.base_url or DEFAULT_OPENAI_BASE_URL):
+        raise ConfigError(
+            'no OpenAI API key: set OPENAI_API_KEY, put api_key = "..." in '
+            f"{paths.config_file()}, or pass --api-key; for a local server such as Ollama "
+            "pass --base-url http://localhost:11434/v1 instead"
+        )
+
 
 def make_client(settings: Settings) -> openai.AsyncOpenAI:
-    """An async client for `settings`. Raises ConfigError (exit status 2 territory) when the
-    settings cannot work: no key for OpenAI or Azure, no Azure endpoint."""
+    """An async client for `settings`; ConfigError as check_settings says."""
+    check_settings(settings)
+    import openai  # about a second: only when a client is needed
+
     timeout = openai.Timeout(settings.timeout, connect=settings.connect_timeout)
     if settings.provider == "azure":
         return _azure_client(settings, timeout)
     base_url = settings.base_url or DEFAULT_OPENAI_BASE_URL
-    api_key = settings.api_key
-    if not api_key:
-        if _is_openai_host(base_url):
-            raise ConfigError(
-                'no OpenAI API key: set OPENAI_API_KEY, put api_key = "..." in '
-                f"{paths.config_file()}, or pass --api-key; for a local server such as Ollama "
-                "pass --base-url http://localhost:11434/v1 instead"
-            )
-        api_key = PLACEHOLDER_API_KEY
+    api_key = settings.api_key or PLACEHOLDER_API_KEY
     # Key and URL are passed explicitly so the SDK never reads OPENAI_* from os.environ itself.
     return openai.AsyncOpenAI(
         api_key=api_key, base_url=base_url, timeout=timeout, max_retries=settings.max_retries
@@ -41,11 +59,8 @@ def make_client(settings: Settings) -> openai.AsyncOpenAI:
 
 
 def _azure_client(settings: Settings, timeout: openai.Timeout) -> openai.AsyncAzureOpenAI:
-    if not settings.api_key:
-        raise ConfigError(
-            'no Azure OpenAI API key: set AZURE_OPENAI_API_KEY, put api_key = "..." in '
-            f"{paths.config_file()}, or pass --api-key"
-        )
+    import openai
+
     api_version = settings.azure_api_version or DEFAULT_AZURE_API_VERSION
     if settings.azure_endpoint:
         # The SDK puts /openai/deployments/<deployment> into the URL; the model name stands in
@@ -67,10 +82,7 @@ def _azure_client(settings: Settings, timeout: openai.Timeout) -> openai.AsyncAz
             timeout=timeout,
             max_retries=settings.max_retries,
         )
-    raise ConfigError(
-        "Azure OpenAI needs an endpoint: set AZURE_OPENAI_ENDPOINT or put azure_endpoint = "
-        f'"https://<resource>.openai.azure.com" in {paths.config_file()}'
-    )
+    raise AssertionError("check_settings lets no Azure settings without an endpoint through")
 
 
 def _is_openai_host(base_url: str) -> bool:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import openai
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui_chat.engine.assembler import StreamAssembler
 from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
@@ -32,8 +31,12 @@ from tui_chat.engine.events import (
     TurnEnded,
     TurnFailed,
 )
-from tui_chat.engine.stream import UsageSupport, open_stream, stream_events
 from tui_chat.tools.registry import ToolOutcome, ToolRegistry
+
+if TYPE_CHECKING:
+    import openai
+
+    from tui_chat.engine.stream import UsageSupport
 
 Confirm = Callable[[ToolCall], Awaitable[bool]]  # True = run it, False = refuse
 
@@ -70,11 +73,40 @@ class _Decision:
 
 
 class ChatEngine:
-    def __init__(self, client: openai.AsyncOpenAI, tools: ToolRegistry | None, options: TurnOptions) -> None:
-        self.client = client
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI | Callable[[], openai.AsyncOpenAI],
+        tools: ToolRegistry | None,
+        options: TurnOptions,
+    ) -> None:
+        """`client` may be a function that makes one: it is then called on first use, so a
+        caller that starts fast (the app) does not import the SDK before it needs it."""
+        self._client = None if callable(client) else client
+        self._connect = client if callable(client) else None
+        self._connecting = threading.Lock()  # prepare() may run in another thread
         self.tools = tools
         self.options = options  # mutable: the UI switches model between turns
-        self._usage = UsageSupport()
+        self._usage: UsageSupport | None = None  # made with the first request
+
+    @property
+    def client(self) -> openai.AsyncOpenAI:
+        with self._connecting:
+            if self._client is None:
+                assert self._connect is not None
+                self._client = self._connect()
+            return self._client
+
+    def prepare(self) -> None:
+        """Import the SDK and make the client now (about a second, mostly imports and the TLS
+        context), so the first request does not wait for them. Safe to run in a thread."""
+        import tui_chat.engine.stream  # noqa: F401  (imports openai)
+
+        _ = self.client
+
+    @property
+    def has_client(self) -> bool:
+        """Whether the client exists yet (closing an engine that never sent needs nothing)."""
+        return self._client is not None
 
     async def run_turn(
         self, conversation: Conversation, *, confirm: Confirm | None = None
@@ -127,7 +159,12 @@ class ChatEngine:
         self, conversation: Conversation, reply: Message, assembler: StreamAssembler
     ) -> AsyncGenerator[Event, None]:
         """One request, streamed into `reply`. Any failure is raised as _ReplyFailed."""
+        # The SDK is imported with the first request, not when the engine is built.
+        from tui_chat.engine.stream import UsageSupport, open_stream, stream_events
+
         streaming = False
+        if self._usage is None:
+            self._usage = UsageSupport()
         try:
             stream = await open_stream(self.client, self._request(conversation), self._usage)
             streaming = True

@@ -7,6 +7,10 @@ changes go into a new step appended at the end.
 - Version 2: full-text search (FTS5) over message content and session titles, kept in sync
   by triggers and back-filled from existing rows.
 - Version 3: `messages.reasoning`, a reasoning model's thinking (not searched, never sent back).
+- Version 4: `sessions.message_count` (user and assistant messages), kept by triggers, so the
+  session list does not count 100,000 messages each time it is shown; and the message index
+  rebuilt with a one-letter prefix index, so the browser's first keystroke (one letter, which
+  matches nearly every message) does not merge hundreds of words' lists.
 """
 
 from __future__ import annotations
@@ -105,7 +109,47 @@ _VERSION_2 = (
 
 _VERSION_3 = ("ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT ''",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_VERSION_1, _VERSION_2, _VERSION_3)
+_COUNTED = "('user', 'assistant')"  # the roles a reader counts as the chat
+_VERSION_4 = (
+    "ALTER TABLE sessions ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0",
+    f"""
+    UPDATE sessions SET message_count = (
+        SELECT count(*) FROM messages m WHERE m.session_id = sessions.id AND m.role IN {_COUNTED}
+    )
+    """,
+    f"""
+    CREATE TRIGGER messages_count_insert AFTER INSERT ON messages
+    WHEN new.role IN {_COUNTED} BEGIN
+        UPDATE sessions SET message_count = message_count + 1 WHERE id = new.session_id;
+    END
+    """,
+    f"""
+    CREATE TRIGGER messages_count_delete AFTER DELETE ON messages
+    WHEN old.role IN {_COUNTED} BEGIN
+        UPDATE sessions SET message_count = message_count - 1 WHERE id = old.session_id;
+    END
+    """,
+    # An upsert rewrites the role with the same value: only a change of counted-ness counts.
+    f"""
+    CREATE TRIGGER messages_count_update AFTER UPDATE OF role ON messages
+    WHEN (old.role IN {_COUNTED}) IS NOT (new.role IN {_COUNTED}) BEGIN
+        UPDATE sessions
+        SET message_count = message_count + CASE WHEN new.role IN {_COUNTED} THEN 1 ELSE -1 END
+        WHERE id = new.session_id;
+    END
+    """,
+    # The triggers of version 2 keep working: they name the table, which is the same again.
+    "DROP TABLE messages_fts",
+    """
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        content, content='messages', content_rowid='seq', tokenize='unicode61 remove_diacritics 2',
+        prefix='1'
+    )
+    """,
+    "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_VERSION_1, _VERSION_2, _VERSION_3, _VERSION_4)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -15,9 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import jsonschema
-from jsonschema.validators import validator_for
-
 from tui_chat.config import ToolPolicy
 from tui_chat.tools.decorator import tool_definition
 from tui_chat.tools.execution import ToolError, cap_output, encode_result, run_in_daemon_thread
@@ -86,10 +83,13 @@ class ToolRegistry:
         timeout: float | None = None,
         source: str = "builtin",
         server: str | None = None,
+        check_schema: bool = True,
     ) -> ToolSpec:
         """Register `fn` under an explicit schema: {"name", "description", "parameters"} or
         the wrapped {"type": "function", "function": {...}} form. Raises ValueError for a
-        malformed schema or a name that is already taken."""
+        malformed schema or a name that is already taken. `check_schema=False` is for schemas
+        our own `define_tool` derived (valid by construction): jsonschema, slow to import, then
+        loads only when the tool is first called."""
         if schema.get("type") == "function" and isinstance(schema.get("function"), Mapping):
             schema = schema["function"]
         name = schema.get("name")
@@ -104,12 +104,8 @@ class ToolRegistry:
             taken_by = self._specs[name].source
             raise ValueError(f"A tool named {name!r} is already registered (from {taken_by}).")
         parameters = copy.deepcopy(dict(schema.get("parameters") or _EMPTY_PARAMETERS))
-        validator_class = validator_for(parameters)
-        try:
-            validator_class.check_schema(parameters)
-        except jsonschema.SchemaError as exc:
-            problem = f"Tool {name!r}: its parameters are not a valid JSON Schema: {exc.message}"
-            raise ValueError(problem) from exc
+        if check_schema:
+            self._validators[name] = _checked_validator(name, parameters)
         spec = ToolSpec(
             name=name,
             description=str(schema.get("description") or ""),
@@ -122,7 +118,6 @@ class ToolRegistry:
         )
         self._withdrawn.pop(name, None)
         self._specs[name] = spec
-        self._validators[name] = validator_class(parameters)
         return spec
 
     def register(
@@ -142,6 +137,7 @@ class ToolRegistry:
             policy=policy or definition.policy,
             timeout=definition.timeout,
             source=source,
+            check_schema=False,
         )
 
     def withdraw(self, name: str, reason: str) -> None:
@@ -218,6 +214,11 @@ class ToolRegistry:
         if problem:
             return "error", f"Could not call {name!r}: {problem}"
         assert kwargs is not None
+        if name not in self._validators:
+            try:
+                self._validators[name] = _checked_validator(name, spec.parameters)
+            except ValueError as exc:
+                return "error", str(exc)
         problem = _schema_problem(self._validators[name], kwargs)
         if problem:
             return "error", f"Invalid arguments for {name!r}: {problem}. Fix the arguments and call it again."
@@ -264,6 +265,20 @@ def _parse_arguments(arguments: str | Mapping[str, Any] | None) -> tuple[dict[st
     if not isinstance(value, dict):
         return None, f"the arguments must be a JSON object, not {_json_kind(value)}."
     return value, ""
+
+
+def _checked_validator(name: str, parameters: dict[str, Any]) -> Any:
+    """A validator for `parameters`; ValueError when they are not a valid JSON Schema."""
+    import jsonschema
+    from jsonschema.validators import validator_for
+
+    validator_class = validator_for(parameters)
+    try:
+        validator_class.check_schema(parameters)
+    except jsonschema.SchemaError as exc:
+        problem = f"Tool {name!r}: its parameters are not a valid JSON Schema: {exc.message}"
+        raise ValueError(problem) from exc
+    return validator_class(parameters)
 
 
 def _schema_problem(validator: Any, kwargs: dict[str, Any]) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
+import threading
 from collections.abc import Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +47,7 @@ from tui_chat.ui.keymap import apply_keys
 from tui_chat.ui.mcp_link import McpLink
 from tui_chat.ui.theme_commands import open_theme_picker
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
-from tui_chat.ui.themes import setup_themes
+from tui_chat.ui.themes import complete_builtin_themes, setup_themes
 from tui_chat.ui.widgets.chat_log import ChatLog
 from tui_chat.ui.widgets.mcp_servers_panel import servers_summary
 from tui_chat.ui.widgets.messages import ErrorMessage
@@ -71,6 +73,13 @@ _SIDEBAR_EVENTS = (
     ToolResultReady,
     TurnEnded,
 )
+
+
+def _preload(engine: ChatEngine | None) -> None:
+    with contextlib.suppress(Exception):  # whatever fails here fails again, visibly, on first use
+        if engine is not None:
+            engine.prepare()
+        import jsonschema  # noqa: F401  (the first tool call validates its arguments with it)
 
 
 def welcome_text(settings: Settings, not_ready: str) -> str:
@@ -144,10 +153,12 @@ class ChatApp(App[None]):
         self._sidebar_choice: bool | None = None  # None: automatic by width
         not_ready = ""
         if client is None:
-            try:
-                from tui_chat.engine.providers import make_client
+            from tui_chat.engine.providers import check_settings, make_client
 
-                client = make_client(self.settings)
+            try:
+                check_settings(self.settings)
+                # Made on first use; the SDK's import starts after the first frame (on_mount).
+                client = functools.partial(make_client, self.settings)
             except ConfigError as exc:
                 not_ready = str(exc)
         if registry is None and self.settings.tools_enabled:
@@ -156,7 +167,6 @@ class ChatApp(App[None]):
             setup = build_registry(self.settings)
             registry = setup.registry
             self.problems += setup.problems
-        self.client = client
         self.registry = registry
         # MCP servers connect in the background once the app is up (see on_mount).
         self.mcp = McpLink(self.settings, registry, on_change=self._mcp_changed, warn=self._warn)
@@ -212,6 +222,12 @@ class ChatApp(App[None]):
     def conversation(self) -> Conversation:
         return self.controller.conversation
 
+    @property
+    def client(self) -> Any:
+        """The SDK client (made on first use); None when not configured."""
+        engine = self.controller.engine
+        return engine.client if engine is not None else None
+
     async def on_mount(self) -> None:
         status = self.status_bar
         status.model = self.current_model
@@ -224,21 +240,38 @@ class ChatApp(App[None]):
         if self.controller.not_ready:
             status.state = "not configured"
         await self.show_conversation(self.conversation)
-        if self._save_sessions:
-            from tui_chat.ui.session_saver import SessionSaver
-
-            self.sessions = await SessionSaver.start(
-                self.controller, self._store, provider=self.settings.provider, warn=self._warn
-            )
+        if self._save_sessions and self._store is None:
+            # The default store checks its whole file on opening (a fifth of a second with a
+            # long history): it opens in a thread while the first screen is up.
+            self.run_worker(self._start_sessions(), name="sessions", group="sessions")
+        elif self._save_sessions:
+            await self._start_sessions()
         for problem in [*self.settings.warnings, *self.problems]:
             self.notify(problem, severity="warning", timeout=10)
         self._update_sidebar()
         self.sidebar.server_of = self.mcp.server_of
         if self.mcp.wanted:
             self.call_after_refresh(self.run_worker, self.mcp.start(), name="mcp", exit_on_error=False)
+        self.call_after_refresh(self._after_first_frame)
         if self._freeze_gc:
             # Everything built at start-up lives as long as the app: keep it out of GC scans.
             self.call_after_refresh(gc.freeze)
+
+    async def _start_sessions(self) -> None:
+        from tui_chat.ui.session_saver import SessionSaver
+
+        self.sessions = await SessionSaver.start(
+            self.controller, self._store, provider=self.settings.provider, warn=self._warn
+        )
+        if self.sessions is not None and self.conversation.messages:
+            self.sessions.recorder.sync()  # sent before the store was open: saved now
+
+    def _after_first_frame(self) -> None:
+        """What the first screen does not need, once it is up: the other built-in themes, and
+        (in a thread) the SDK, its client and jsonschema, so the first request waits for none."""
+        complete_builtin_themes(self)
+        engine = self.controller.engine
+        threading.Thread(target=_preload, args=(engine,), name="preload", daemon=True).start()
 
     # --- garbage collection -------------------------------------------------------------------
     # A full GC pass scans every live object, and a chat app keeps many (widgets of earlier
@@ -277,7 +310,8 @@ class ChatApp(App[None]):
         await self.mcp.close()  # every session closed, no child process left
         if self.sessions is not None:
             await self.sessions.close()  # the final state of the conversation, then the store
-        close = getattr(self.client, "close", None)
+        engine = self.controller.engine
+        close = getattr(engine.client, "close", None) if engine is not None and engine.has_client else None
         if close is not None:
             # The HTTP connection pool, while the event loop still runs; never blocks exiting.
             with contextlib.suppress(Exception):

@@ -44,8 +44,10 @@ __all__ = [
     "UnknownThemeError",
     "add_theme_argument",
     "choose_theme",
+    "complete_builtin_themes",
     "load_themes",
     "parse_theme",
+    "register_theme_files",
     "register_themes",
     "setup_themes",
 ]
@@ -429,16 +431,28 @@ absent)."""
 def register_themes(app: _ThemedApp, user_dir: Path | None = None) -> list[str]:
     """Register the bundled and user themes with `app`, and give Textual's built-in themes the
     app variables they lack (derived from their colours). Returns the problems to show."""
+    problems = register_theme_files(app, user_dir)
+    complete_builtin_themes(app)
+    return problems
+
+
+def register_theme_files(app: _ThemedApp, user_dir: Path | None = None) -> list[str]:
+    """Register the bundled and user theme files; the problems to show."""
     loaded, problems = load_themes_with_sources(user_dir)
-    for theme in list(app.available_themes.values()):
-        if theme.name in BUILTIN_THEMES:
-            completed = with_app_variables(theme)
-            if completed is not theme:
-                app.register_theme(completed)
     for theme, source in loaded:
         app.register_theme(theme)
         THEME_SOURCES[theme.name] = source
     return problems
+
+
+def complete_builtin_themes(app: _ThemedApp, only: str | None = None) -> None:
+    """Give Textual's built-in themes (all, or `only` that one) the app variables they lack.
+    Deriving them for all 20 takes tens of milliseconds: the app does it after its first frame."""
+    for theme in list(app.available_themes.values()):
+        if theme.name in BUILTIN_THEMES and only in (None, theme.name):
+            completed = with_app_variables(theme)
+            if completed is not theme:
+                app.register_theme(completed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -485,9 +499,13 @@ def setup_themes(
     """Everything the app does about themes at start: register the bundled and user themes,
     then set `app.theme` to `requested` (--theme) or `configured` (the config file) or the
     default. Raises UnknownThemeError for an unknown `requested`; returns the problems to show
-    (broken theme files, a configured theme that is gone)."""
-    problems = register_themes(app, user_dir)
+    (broken theme files, a configured theme that is gone).
+
+    Of Textual's built-in themes only the chosen one gets the app variables here: call
+    `complete_builtin_themes(app)` once the first frame is up, before anyone lists themes."""
+    problems = register_theme_files(app, user_dir)
     name, more = choose_theme(app.available_themes, requested=requested, configured=configured)
+    complete_builtin_themes(app, only=name)
     app.theme = name
     return problems + more
 

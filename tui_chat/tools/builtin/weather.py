@@ -7,15 +7,16 @@ told so in words and asked not to guess.
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui_chat import __version__
 from tui_chat.tools.decorator import tool
 from tui_chat.tools.execution import ToolError
+
+if TYPE_CHECKING:
+    import urllib.error
 
 TemperatureUnit = Literal["celsius", "fahrenheit"]
 DEFAULT_HTTP_TIMEOUT = 10.0  # seconds per request; the tool's own timeout still applies on top
@@ -156,6 +157,10 @@ def _report(place: dict[str, Any], current: dict[str, Any], units: dict[str, Any
 
 
 def _get_json(url: str, timeout: float) -> dict[str, Any]:
+    # urllib.request pulls in http.client and email: imported on the first call, not at start-up.
+    import urllib.error
+    import urllib.request
+
     host = urllib.parse.urlsplit(url).netloc
     request = urllib.request.Request(
         url, headers={"User-Agent": f"tui-chat/{__version__}", "Accept": "application/json"}

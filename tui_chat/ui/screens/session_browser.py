@@ -45,6 +45,7 @@ from tui_chat.ui.widgets.tool_format import literal, visible_text
 
 SEARCH_DEBOUNCE = 0.15
 SEARCH_LIMIT = 100
+FIRST_ROWS = 50  # shown before the rest of a long session list
 MATCH_STYLE = "bold $text-accent on $accent-muted"
 UNTITLED = "(untitled)"
 
@@ -342,13 +343,26 @@ class SessionBrowser(ModalScreen[str | None]):
     def _run_query(self, text: str, include_archived: bool, generation: int) -> None:
         worker = get_current_worker()
         try:
-            entries = self._fetch(text, include_archived)
+            if _is_search(text):
+                entries = self._fetch(text, include_archived)
+            else:
+                entries = self._list_in_two_steps(text, include_archived, generation)
         except StoreError as exc:
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._show_error, generation, str(exc))
             return
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show, generation, text, entries)
+
+    def _list_in_two_steps(self, text: str, include_archived: bool, generation: int) -> list[Entry]:
+        """Blocking. A screenful of sessions is shown first: with thousands of them, building
+        every row takes a while. Returns the whole list."""
+        first = self.store.list_sessions(include_archived=include_archived, limit=FIRST_ROWS)
+        if len(first) < FIRST_ROWS:
+            return [_entry(s) for s in first]
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, generation, text, [_entry(s) for s in first], False)
+        return self._fetch(text, include_archived)
 
     def _fetch(self, text: str, include_archived: bool) -> list[Entry]:
         """Blocking: runs in the worker thread."""
@@ -359,7 +373,8 @@ class SessionBrowser(ModalScreen[str | None]):
         hits = self.store.search(text, include_archived=include_archived, limit=SEARCH_LIMIT)
         return [_entry(by_id.get(hit.session_id), hit) for hit in hits]
 
-    def _show(self, generation: int, text: str, entries: list[Entry]) -> None:
+    def _show(self, generation: int, text: str, entries: list[Entry], complete: bool = True) -> None:
+        """Show `entries`; `complete=False` for the first rows of a list that follows."""
         if generation != self._generation:
             return  # a newer query is on its way
         session_list = self.query_one(SessionList)
@@ -385,6 +400,8 @@ class SessionBrowser(ModalScreen[str | None]):
             session_list.highlighted = index
         self._set_status(self._describe(text, searching, len(entries)))
         self.query_one("#browser-mode", Static).update("showing archived" if self.show_archived else "")
+        if not complete:
+            return
         self.post_message(self.ResultsShown(text, len(entries)))
         if self._open_when_shown:
             self._open_when_shown = False
