@@ -14,7 +14,7 @@ import gc
 from collections.abc import Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -51,6 +51,7 @@ from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.status_bar import StatusBar, describe_endpoint
 from tui_chat.ui.widgets.text import code_blocks
+from tui_chat.ui.widgets.too_small import is_too_small, mark_too_small
 from tui_chat.ui.widgets.tool_sidebar import ToolSidebar
 
 if TYPE_CHECKING:
@@ -219,6 +220,8 @@ class ChatApp(App[None]):
         )
         if self.controller.not_ready:
             status.state = "not configured"
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+        self._show_too_small(*self.size)
         await self.show_conversation(self.conversation)
         if self._save_sessions:
             from tui_chat.ui.session_saver import SessionSaver
@@ -281,13 +284,24 @@ class ChatApp(App[None]):
         self.status_bar.completion_tokens = usage_out
         self.status_bar.model = self.current_model
 
-    def on_resize(self) -> None:
-        self._update_sidebar()
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: `self.size` may still be the previous one while this runs.
+        self._update_sidebar(event.size.width)
+        self._show_too_small(event.size.width, event.size.height)
 
-    def _update_sidebar(self) -> None:
+    def _show_too_small(self, width: int, height: int) -> None:
+        too_small = is_too_small(width, height)
+        for screen in self.screen_stack:
+            mark_too_small(screen, too_small)
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        # A dialog opened while the window is too small gets the notice too.
+        mark_too_small(screen, is_too_small(*self.size))
+
+    def _update_sidebar(self, width: int | None = None) -> None:
         visible = self._sidebar_choice
         if visible is None:
-            visible = self.size.width >= SIDEBAR_MIN_WIDTH
+            visible = (self.size.width if width is None else width) >= SIDEBAR_MIN_WIDTH
         self.sidebar.display = visible
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.message import Message as TextualMessage
+from textual.strip import Strip
 from textual.widgets import TextArea
 
 from tui_chat.ui.bindings import PROMPT_BINDINGS
@@ -32,6 +33,13 @@ class PromptInput(TextArea):
             **kwargs,  # type: ignore[arg-type]
         )
         self.busy = False  # a reply is streaming: Enter explains instead of sending
+
+    def render_line(self, y: int) -> Strip:
+        # With no room for text (a layout squeezed to nothing) TextArea fails wrapping its
+        # placeholder to width 0 and takes the app down: draw blank until there is room.
+        if self.content_size.width < 1:
+            return Strip.blank(self.size.width, self.rich_style)
+        return super().render_line(y)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send":
