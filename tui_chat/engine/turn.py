@@ -189,17 +189,18 @@ class ChatEngine:
         """Decide each call in order, run the allowed ones concurrently, report in call order.
         `pending` shrinks as results land, so a cancellation knows what is still unanswered."""
         decisions = [await self._decide(call, confirm) for call in list(pending)]
-        tasks: dict[str, asyncio.Task[ToolOutcome]] = {}
-        for d in decisions:
+        # By position, not by id: servers reuse ids, so an id names a call only with its place.
+        tasks: dict[int, asyncio.Task[ToolOutcome]] = {}
+        for position, d in enumerate(decisions):
             if d.allowed:
                 yield ToolExecutionStarted(d.call.id, d.call.name)
-                tasks[d.call.id] = asyncio.create_task(self._execute(d.call))
+                tasks[position] = asyncio.create_task(self._execute(d.call))
         try:
-            for d in decisions:
+            for position, d in enumerate(decisions):
                 status: ResultStatus = "refused"
                 content, duration = d.refusal, 0.0
                 if d.allowed:
-                    outcome = await tasks[d.call.id]
+                    outcome = await tasks[position]
                     status, content, duration = outcome.status, outcome.content, outcome.duration
                 message = conversation.add(_tool_message(d.call, status, content, duration))
                 pending.remove(d.call)
