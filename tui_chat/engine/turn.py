@@ -67,6 +67,7 @@ class _Decision:
     call: ToolCall
     allowed: bool
     refusal: str = ""  # what the model is told when not allowed
+    status: ResultStatus = "refused"  # the result's status when not allowed
 
 
 class ChatEngine:
@@ -197,7 +198,7 @@ class ChatEngine:
                 tasks[position] = asyncio.create_task(self._execute(d.call))
         try:
             for position, d in enumerate(decisions):
-                status: ResultStatus = "refused"
+                status: ResultStatus = d.status
                 content, duration = d.refusal, 0.0
                 if d.allowed:
                     outcome = await tasks[position]
@@ -220,6 +221,11 @@ class ChatEngine:
             return _Decision(call, True)
         if policy == "never":
             return _Decision(call, False, f"The user does not allow {call.name!r}; it was not run.")
+        # A call that cannot run (arguments not JSON, against the schema) is not worth asking
+        # about: the model gets the problem at once and can send it again, fixed.
+        problem = self.tools.argument_problem(call.name, call.arguments)
+        if problem:
+            return _Decision(call, False, problem, status="error")
         if confirm is not None and await _ask(confirm, call):
             return _Decision(call, True)
         return _Decision(call, False, f"The user did not allow running {call.name!r}; it was not run.")
