@@ -312,7 +312,11 @@ async def test_stopping_while_the_confirmation_is_open_leaves_a_valid_conversati
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmToolScreen)
         tool = app.conversation.last("tool")
-        assert tool is not None and tool.activity is not None and tool.activity.status == "refused"
+        # The user stopped the turn: the call says "stopped", not "refused", everywhere.
+        assert tool is not None and tool.activity is not None and tool.activity.status == "stopped"
+        assert app.sidebar.cards[0].status == "stopped"
+        line = next(iter(replies(app)[0].tool_lines.values()))
+        assert line.status == "stopped"
         await send(pilot, "next")
         await settle(pilot)
         assert replies(app)[-1].markdown_source == "after the stop"

@@ -2,7 +2,7 @@
 
 Cancellation contract: if the consuming task is cancelled (or the event iterator is closed)
 the HTTP stream closes at once, the partial reply is kept with status "interrupted" and
-status_detail "stopped", every requested tool call without a result gets a "refused" tool
+status_detail "stopped", every requested tool call without a result gets a "stopped" tool
 message (so the conversation stays valid for the API), and CancelledError propagates. No
 events are yielded after cancellation.
 """
@@ -37,7 +37,7 @@ from tui_chat.tools.registry import ToolOutcome, ToolRegistry
 
 Confirm = Callable[[ToolCall], Awaitable[bool]]  # True = run it, False = refuse
 
-ResultStatus = Literal["ok", "error", "refused"]
+ResultStatus = Literal["ok", "error", "refused", "stopped"]
 
 STOPPED = "stopped"
 CANCELLED_TOOL_RESULT = "The user stopped the turn before this call finished; there is no result."
@@ -262,5 +262,5 @@ def _mark_stopped(conversation: Conversation, reply: Message | None, pending: li
         reply.status = "interrupted"
         reply.status_detail = STOPPED
     for call in pending:
-        conversation.add(_tool_message(call, "refused", CANCELLED_TOOL_RESULT, 0.0))
+        conversation.add(_tool_message(call, "stopped", CANCELLED_TOOL_RESULT, 0.0))
     pending.clear()

@@ -36,6 +36,7 @@ from tui_chat.engine.events import (
     ToolExecutionStarted,
     ToolResultReady,
     TurnEnded,
+    TurnFailed,
 )
 from tui_chat.engine.turn import ChatEngine, TurnOptions
 from tui_chat.tools.registry import ToolRegistry
@@ -141,6 +142,7 @@ class ChatApp(App[None]):
         )
         self._freeze_gc = freeze_gc
         self._sidebar_choice: bool | None = None  # None: automatic by width
+        self._last_failure: str | None = None  # the kind of error the last turn ended with
         not_ready = ""
         if client is None:
             try:
@@ -325,15 +327,19 @@ class ChatApp(App[None]):
             self.sidebar.handle_event(event)
         if isinstance(event, ResponseFinished):
             self.status_bar.add_usage(event.usage)
+        elif isinstance(event, TurnFailed):
+            self._last_failure = event.kind
 
     def turn_started(self) -> None:
+        self._last_failure = None
         self.prompt.set_busy(True)
         self.status_bar.state = "streaming"
         self.refresh_bindings()
 
     def turn_finished(self) -> None:
         self.prompt.set_busy(False)
-        self.status_bar.state = "ready"
+        # "ready" would be a promise the server just broke; the next request tries again.
+        self.status_bar.state = "unreachable" if self._last_failure == "connection" else "ready"
         self.refresh_bindings()
         self.call_after_refresh(self.freeze_long_lived)
 
@@ -397,7 +403,8 @@ class ChatApp(App[None]):
         self.prompt.clear()
         log.add_message(message)
         log.anchor()
-        self.sidebar.handle_event(MessageAdded(message))
+        if editing is None:  # (after an edit, show_history above opened the turn already)
+            self.sidebar.handle_event(MessageAdded(message))
         return True
 
     def _show_editing(self, editing: bool) -> None:
@@ -466,8 +473,7 @@ class ChatApp(App[None]):
             self.action_cancel_edit()
         self.chat_log.remove_after(user)
         self.controller.regenerate()
-        self.sidebar.show_history(self.conversation)
-        self.sidebar.handle_event(MessageAdded(user))
+        self.sidebar.show_history(self.conversation)  # ends with `user`: its turn stays open
         self.chat_log.anchor()
 
     def action_edit_last(self) -> None:

@@ -265,10 +265,12 @@ class ToolSidebar(VerticalScroll):
                     continue
                 activity = message.activity
                 status = activity.status if activity is not None else "ok"
-                if status in ("ok", "error", "refused"):
+                if status in ("ok", "error", "refused", "stopped"):
                     duration = activity.duration if activity is not None else None
                     card.finish(status, message.content or "", duration)
-        if self._turn_open:
+        # A conversation ending with the user's message has its turn about to run (regenerate,
+        # an edited message): that turn stays open, so it keeps its number when its calls come.
+        if self._turn_open and not (messages and messages[-1].role == "user"):
             self._end_turn()
         if self.is_mounted:
             self.scroll_end(animate=False)
