@@ -38,6 +38,14 @@ FORMAT = "tui-chat-session"
 VERSION = 1
 
 
+class AlreadyImported(Exception):
+    """The session in the file is in the store already (import it with copy=True for another)."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(session_id)
+        self.session_id = session_id
+
+
 class ImportFailed(ValueError):
     """The file is not a session this version can import; the message says why."""
 
@@ -283,13 +291,15 @@ def _strings(values: list[Any], where: str) -> list[str]:
     return values
 
 
-def import_json(store: SessionStore, text: str) -> ImportResult:
-    """Validate and save an exported session. If its id is taken, it gets a new one (the
-    existing session is never overwritten)."""
+def import_json(store: SessionStore, text: str, *, copy: bool = False) -> ImportResult:
+    """Validate and save an exported session. If its id is taken the existing session is never
+    overwritten: AlreadyImported is raised, or with `copy` the import gets a new id."""
     parsed = parse_json(text)
     conversation = parsed.conversation
     replaced = None
     if store.exists(conversation.id):
+        if not copy:
+            raise AlreadyImported(conversation.id)
         replaced, conversation.id = conversation.id, new_id()
     _unique_message_ids(conversation)
     store.save_conversation(
