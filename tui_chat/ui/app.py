@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import Worker
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tui_chat.config import ConfigError, Settings, ToolPolicy
 from tui_chat.engine.conversation import Conversation, Message, ToolCall
@@ -49,6 +49,7 @@ from tui_chat.ui.themes import setup_themes
 from tui_chat.ui.widgets.chat_log import ChatLog
 from tui_chat.ui.widgets.messages import ErrorMessage
 from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.queued_message import QueuedMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.status_bar import StatusBar, describe_endpoint
 from tui_chat.ui.widgets.text import code_blocks
@@ -187,6 +188,7 @@ class ChatApp(App[None]):
         with Horizontal(id="main"):
             with Vertical(id="chat"):
                 yield ChatLog(id="log")
+                yield QueuedMessage(id="queued")
                 yield PromptInput(id="prompt")
             yield ToolSidebar(id="sidebar")
         yield Footer(id="footer")
@@ -198,6 +200,10 @@ class ChatApp(App[None]):
     @property
     def prompt(self) -> PromptInput:
         return self.query_one("#prompt", PromptInput)
+
+    @property
+    def queued(self) -> QueuedMessage:
+        return self.query_one("#queued", QueuedMessage)
 
     @property
     def sidebar(self) -> ToolSidebar:
@@ -342,6 +348,27 @@ class ChatApp(App[None]):
         self.status_bar.state = "unreachable" if self._last_failure == "connection" else "ready"
         self.refresh_bindings()
         self.call_after_refresh(self.freeze_long_lived)
+        if self.queued.text:
+            self.call_later(self._send_queued)  # once this turn's worker has wound down
+
+    def _send_queued(self) -> None:
+        if self.controller.busy or not self.queued.text:
+            return
+        if self._last_failure is not None:
+            # The reply failed: sending on would bury the error. Back to the prompt, unsent.
+            self._unqueue()
+            self.notify("Not sent, the reply failed: your queued message is back in the prompt.", timeout=5)
+            return
+        self.send(self.queued.take())
+
+    def _unqueue(self, text: str | None = None) -> None:
+        """The queued message (or `text`, taken earlier) back into the prompt, before whatever
+        is typed there."""
+        text = self.queued.take() if text is None else text
+        if text:
+            prompt = self.prompt
+            prompt.text = f"{text}\n{prompt.text}" if prompt.text else text
+            prompt.move_cursor(prompt.document.end)
 
     async def confirm_tool(self, call: ToolCall) -> bool:
         from tui_chat.ui.screens.confirm_tool import ConfirmToolScreen
@@ -381,9 +408,17 @@ class ChatApp(App[None]):
         self.send(event.text)
 
     def send(self, text: str) -> bool:
-        """Send `text` as the user (what Enter does)."""
-        if self.controller.busy or not text.strip():
+        """Send `text` as the user (what Enter does). While a reply streams it is queued and
+        sent when the turn ends; a second one joins the first."""
+        if not text.strip():
             return False
+        if self.controller.busy:
+            if self.controller.editing is not None or self.controller.engine is None:
+                return False
+            queued = self.queued.text
+            self.queued.show(f"{queued}\n\n{text}" if queued else text)
+            self.prompt.clear()
+            return True
         log = self.chat_log
         editing = self.controller.editing
         if self.controller.engine is None:
@@ -493,7 +528,12 @@ class ChatApp(App[None]):
 
     @on(PromptInput.RecallRequested)
     def _recall(self) -> None:
-        self.action_edit_last()
+        if self.queued.text:
+            self._unqueue()  # take the queued message back (to edit, or to delete)
+        elif self.controller.busy:
+            self.prompt.action_cursor_up()
+        else:
+            self.action_edit_last()
 
     def _last_reply(self) -> Message | None:
         for message in reversed(self.conversation.messages):
@@ -527,11 +567,13 @@ class ChatApp(App[None]):
         await self._fresh(system_prompt=self.conversation.system_prompt)
 
     async def _fresh(self, *, system_prompt: str | None) -> None:
+        held = self.queued.take()  # first: the stopped turn must not send it
         if self.controller.busy:
             self.controller.stop()
-            await self.workers.wait_for_complete()
+            await self._wait_for_turn()
         self._show_editing(False)
         self.prompt.clear()
+        self._unqueue(held)  # never lost: a queued message waits in the prompt of the new chat
         conversation = self.controller.fresh_conversation(
             system_prompt=system_prompt, model=self.current_model
         )
@@ -539,12 +581,19 @@ class ChatApp(App[None]):
         self.prompt.focus()
         self.call_after_refresh(self.collect_all)
 
+    async def _wait_for_turn(self) -> None:
+        # A stopped turn's worker ends cancelled: that is the expected outcome, not an error.
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):
+            await self.workers.wait_for_complete()
+
     async def load_conversation(self, conversation: Conversation) -> None:
         """Open an existing conversation (the sessions screen calls this)."""
+        held = self.queued.take()
         if self.controller.busy:
             self.controller.stop()
-            await self.workers.wait_for_complete()
+            await self._wait_for_turn()
         self._show_editing(False)
+        self._unqueue(held)
         self.controller.open(conversation)
         if conversation.model and self.controller.engine is not None:
             self.controller.engine.options.model = conversation.model
