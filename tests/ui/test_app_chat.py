@@ -323,7 +323,7 @@ async def test_the_log_follows_the_stream_unless_scrolled_up_and_reattaches_at_t
         await pilot.pause()
         grown_from = log.max_scroll_y
         await wait_for(pilot, lambda: log.max_scroll_y > grown_from + 20)
-        await pilot.pause()
-        assert log.scroll_y == log.max_scroll_y  # following again
+        # Following again (the anchor scrolls after the layout: wait for it, not one frame).
+        await wait_for(pilot, lambda: log.scroll_y == log.max_scroll_y)
         await pilot.press("escape")
         await settle(pilot)
