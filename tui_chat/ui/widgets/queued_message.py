@@ -13,8 +13,7 @@ class QueuedMessage(Static):
     DEFAULT_CSS = """
     QueuedMessage {
         display: none;
-        height: auto;
-        max-height: 3;
+        height: 1;  /* one line, cut: the prompt keeps its room on the smallest terminals */
         padding: 0 1;
         color: $text-muted;
         background: $surface;
@@ -33,7 +32,7 @@ class QueuedMessage(Static):
                 Content.assemble(
                     ("▸ Queued: ", "bold $text-accent"),
                     literal(one_line(text, 200)),
-                    ("  · sends when this reply ends; ↑ in the empty prompt takes it back", "italic"),
+                    ("  · sent when this reply ends (↑ in the empty prompt takes it back)", "italic"),
                 )
             )
 
