@@ -207,3 +207,30 @@ async def test_the_sidebar_follows_the_new_width_and_keeps_to_a_third(fake_serve
         await pilot.press("ctrl+s")
         await show_size(pilot, 60, 24)
         assert app.sidebar.display and app.sidebar.region.width <= 60 * ABOUT_A_THIRD
+
+
+async def test_the_footer_drops_the_least_important_keys_and_never_cuts_one(fake_server: FakeServer) -> None:
+    from textual.widgets._footer import FooterKey
+
+    script_a_reply_that_keeps_streaming(fake_server)
+    app = make_app(fake_server, timeout=60.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for streaming in (False, True):
+            if streaming:
+                await send(pilot, "count the characters in 'same'")
+                await wait_for(pilot, lambda: app.controller.busy)
+            for width in (120, 80, 60, 40, 20):
+                await show_size(pilot, width, 24)
+                await pilot.pause()
+                keys = list(app.query_one("#footer").query_children(FooterKey))
+                palette = next(key for key in keys if key.has_class("-command-palette"))
+                shown = [key for key in keys if key.display and key is not palette]
+                where = f"{width} columns, streaming={streaming}"
+                assert all(key.region.right <= palette.region.x for key in shown), where
+                assert shown[0].action == "send", where  # Enter sends (or queues) in every state
+                if width >= 60:
+                    labels = [key.description for key in shown]
+                    assert "Quit" in labels and ("Stop" if streaming else "Messages") in labels, where
+                if width == 120:
+                    assert "New chat" in [key.description for key in shown], where
+        await pilot.press("escape")

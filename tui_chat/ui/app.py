@@ -19,7 +19,6 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tui_chat.config import ConfigError, Settings, ToolPolicy
@@ -46,6 +45,7 @@ from tui_chat.ui.keymap import apply_keys
 from tui_chat.ui.theme_commands import open_theme_picker
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.themes import setup_themes
+from tui_chat.ui.widgets.chat_footer import ChatFooter
 from tui_chat.ui.widgets.chat_log import ChatLog
 from tui_chat.ui.widgets.messages import ErrorMessage
 from tui_chat.ui.widgets.prompt import PromptInput
@@ -191,7 +191,7 @@ class ChatApp(App[None]):
                 yield QueuedMessage(id="queued")
                 yield PromptInput(id="prompt")
             yield ToolSidebar(id="sidebar")
-        yield Footer(id="footer")
+        yield ChatFooter(id="footer")
 
     @property
     def chat_log(self) -> ChatLog:
