@@ -23,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal chat client for OpenAI-compatible APIs.",
         epilog="Run `tui-chat COMMAND --help` for a command's options.",
     )
+    from tui_chat import __version__
+
+    parser.add_argument("--version", action="version", version=f"tui-chat {__version__}")
     app.add_arguments(parser)
     parser.set_defaults(func=app.run)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -33,9 +36,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Like `parser.parse_args`, but an unknown option is reported with the usage of the
+    command it was given to (`ask --bogus` shows `ask`'s usage, not the top-level one)."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        command = getattr(args, "command", None)
+        commands = next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+        target = commands.get(command, parser) if command and isinstance(commands, dict) else parser
+        target.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -81,6 +81,9 @@ class Terminal:
             time.sleep(0.1)  # polling a real terminal, not synchronising with the app
         raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
 
+    def resize(self, width: int, height: int) -> None:
+        self.tmux("resize-window", "-t", "e2e", "-x", str(width), "-y", str(height))
+
     def close(self) -> None:
         self.tmux("kill-server", check=False)
 
@@ -128,6 +131,44 @@ def test_type_a_prompt_and_read_the_streamed_answer(
         timeout=60,
     )
     assert "on every update." in screen
+
+    terminal.keys("C-q")
+    terminal.wait_for(lambda s: "fake-model" not in s, "the app to quit")
+
+
+def test_resizing_the_real_terminal_while_a_reply_streams(
+    terminal: Terminal, server_url: str, tmp_path: Path
+) -> None:
+    """The reported crash: 120x40 -> 40x12 by the terminal, with the sidebar toggled, while a
+    reply streams; then smaller than usable, and back."""
+    env = {
+        "TUI_CHAT_CONFIG_DIR": str(tmp_path / "config"),
+        "TUI_CHAT_DATA_DIR": str(tmp_path / "data"),
+        "TERM": "xterm-256color",
+    }
+    command = f"{tui_chat_command()} --base-url {server_url} --model fake-model --api-key e2e-key"
+    terminal.start(command, env)
+    terminal.wait_for(lambda s: "Send" in s and "fake-model" in s, "the app to start")
+    terminal.keys("long 2000 at 100", "Enter")
+    terminal.wait_for(lambda s: "streaming" in s and "A long reply" in s, "the long reply to stream")
+
+    terminal.resize(40, 12)
+    terminal.wait_for(
+        lambda s: "streaming" in s and max(map(len, s.splitlines()), default=99) <= 40, "the app at 40x12"
+    )
+    terminal.keys("C-s")  # the sidebar on, at 40 columns
+    # The sidebar's edge beside the log and the prompt (the footer has one of its own).
+    terminal.wait_for(lambda s: any("▏" in line for line in s.splitlines()[1:-1]), "the sidebar at 40x12")
+    terminal.resize(20, 6)
+    terminal.wait_for(lambda s: "tui-chat" in s, "the app at 20x6")
+    terminal.resize(16, 4)
+    terminal.wait_for(lambda s: "too small" in " ".join(s.split()), "the too-small notice")
+    terminal.resize(120, 40)
+    terminal.keys("Escape")  # stop the reply
+    terminal.wait_for(lambda s: "ready" in s.splitlines()[0], "the app back at 120x40")
+    terminal.keys("still typing")
+    screen = terminal.wait_for(lambda s: "still typing" in s, "the prompt to take text")
+    assert "Traceback" not in screen and "Error" not in screen
 
     terminal.keys("C-q")
     terminal.wait_for(lambda s: "fake-model" not in s, "the app to quit")

@@ -158,3 +158,16 @@ def test_fragments_before_the_name_are_reported_once_it_arrives() -> None:
 def test_a_call_that_never_got_a_name_is_not_a_tool_call() -> None:
     assembler, _ = feed_all(chunk(tool_calls=[call(0, "a", None, "{}")]))
     assert assembler.tool_calls == []
+
+
+def test_an_only_choice_counts_whatever_its_index_but_alternatives_beside_choice_0_do_not() -> None:
+    numbered = [chunk(text) for text in ("one ", "two")]
+    for n, numbered_chunk in enumerate(numbered, start=1):
+        numbered_chunk["choices"][0]["index"] = n
+    assembler, _ = feed_all(*numbered)
+    assert assembler.content == "one two"
+
+    both = chunk("main")
+    both["choices"].append({"index": 1, "delta": {"content": "alternative"}, "finish_reason": None})
+    assembler, _ = feed_all(both)
+    assert assembler.content == "main"

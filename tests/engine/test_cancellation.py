@@ -127,7 +127,7 @@ async def test_cancel_while_tools_run_answers_every_call(
     tools = [
         (m.name, m.activity.status if m.activity else None) for m in conversation.messages if m.role == "tool"
     ]
-    assert tools == [("quick", "ok"), ("hang", "refused")]
+    assert tools == [("quick", "ok"), ("hang", "stopped")]  # stopped by the user, not refused
     assert_valid_for_api(conversation)
     assert conversation.messages[1].content == "Checking."
 
@@ -150,8 +150,8 @@ async def test_cancel_while_waiting_for_confirmation(
     )
     assert of_type(events, ToolExecutionStarted) == []
     assert [m.activity.status for m in conversation.messages if m.role == "tool" and m.activity] == [
-        "refused",
-        "refused",
+        "stopped",
+        "stopped",
     ]
     assert_valid_for_api(conversation)
 

@@ -340,6 +340,26 @@ async def test_done_without_finish_reason_is_a_normal_answer(
     assert ended(events).status == "answered"
 
 
+async def test_old_tgi_numbers_its_only_choice_one_two_three(
+    fake_server: FakeServer, api_client: openai.AsyncOpenAI
+) -> None:
+    """Text Generation Inference before 1.4.4: one choice, its index counting up per chunk, the
+    object "text_completion" and an empty id. The only choice is the reply, whatever its index."""
+
+    def tgi(n: int, content: str | None, finish: str | None = None) -> dict[str, Any]:
+        delta = {"role": "assistant", "content": content} if content is not None else {}
+        choice = {"index": n, "delta": delta, "logprobs": None, "finish_reason": finish}
+        return {"id": "", "object": "text_completion", "created": 1, "model": "tgi", "choices": [choice]}
+
+    events = [tgi(1, "Hel"), tgi(2, "lo "), tgi(3, "there"), tgi(4, None, "length")]
+    fake_server.script(sse_reply(events))
+    got = await run_turn(make_engine(api_client), conversation_with("hi"))
+    assert "".join(e.text for e in of_type(got, TextDelta)) == "Hello there"
+    (finished,) = of_type(got, ResponseFinished)
+    assert finished.finish_reason == "length"  # the cut-off is not lost either
+    assert ended(got).status == "cut_off" and ended(got).content == "Hello there"
+
+
 async def test_plain_json_body_instead_of_a_stream(
     fake_server: FakeServer, api_client: openai.AsyncOpenAI
 ) -> None:

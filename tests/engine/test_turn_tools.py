@@ -150,6 +150,29 @@ async def test_policies_never_ask_with_and_without_confirm(
     assert [c.name for c in asked] == ["asked"]  # only the "ask" tool is asked about
 
 
+async def test_a_call_that_cannot_run_is_reported_to_the_model_without_asking(
+    fake_server: FakeServer, api_client: openai.AsyncOpenAI
+) -> None:
+    registry = registry_with(("asked", echo, "ask"))
+    asked: list[ToolCall] = []
+
+    async def yes(call: ToolCall) -> bool:
+        asked.append(call)
+        return True
+
+    for arguments, problem in (('{"q": 1', "not valid JSON"), ("[1, 2]", "must be a JSON object")):
+        fake_server.script(tool_calls_reply(("asked", arguments)), text_reply("let me fix that"))
+        conversation = conversation_with("x")
+        events = await run_turn(make_engine(api_client, registry), conversation, confirm=yes)
+        (result,) = of_type(events, ToolResultReady)
+        assert result.status == "error" and problem in result.content
+        assert of_type(events, ToolExecutionStarted) == []  # it did not run
+        assert ended(events).status == "answered"
+        assert fake_server.chat_requests[-1].json["messages"][-1]["content"] == result.content
+        assert_valid_for_api(conversation)
+    assert asked == []  # nothing to ask about: the call could not run anyway
+
+
 async def test_unknown_tool_runs_and_tells_the_model(
     fake_server: FakeServer, api_client: openai.AsyncOpenAI
 ) -> None:

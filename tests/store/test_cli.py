@@ -132,30 +132,45 @@ def test_export_json_to_a_private_file_then_import_it_back(tui_chat, tmp_path: P
     assert tui_chat("export", conv.id, "--format", "json").out.count('"role"') == 4
 
 
-def test_importing_twice_keeps_both(tui_chat, tmp_path: Path) -> None:
+def test_importing_twice_says_already_imported_unless_copy(tui_chat, tmp_path: Path) -> None:
     conv = chat("twice")
     saved(conv)
     target = tmp_path / "s.json"
     tui_chat("export", conv.id, "--format", "json", "-o", str(target))
     run = tui_chat("import", str(target))
+    assert run.code == 0 and f"Already imported as session {conv.id}" in run.out
+    assert len(json.loads(tui_chat("sessions", "--json").out)) == 1  # no duplicate
+    run = tui_chat("import", "--copy", str(target))
     assert run.code == 0 and f"a session with id {conv.id} already exists" in run.out
     assert len(json.loads(tui_chat("sessions", "--json").out)) == 2
 
 
+def test_export_does_not_overwrite_a_file_without_force(tui_chat, tmp_path: Path) -> None:
+    conv = chat("keep my file")
+    saved(conv)
+    target = tmp_path / "notes.md"
+    target.write_text("my own notes")
+    run = tui_chat("export", conv.id, "-o", str(target))
+    assert run.code == 2 and "exists: pass --force" in run.err
+    assert target.read_text() == "my own notes"
+    run = tui_chat("export", conv.id, "-o", str(target), "--force")
+    assert run.code == 0 and target.read_text().startswith("# keep my file")
+
+
 def test_export_of_an_unknown_session_fails_clearly(tui_chat) -> None:
     run = tui_chat("export", "nope")
-    assert (run.code, run.out) == (1, "")
-    assert run.err == "tui-chat: no saved session matches 'nope'\n"
+    assert (run.code, run.out) == (2, "")  # a usage error, as `ask --session nope`
+    assert run.err == "tui-chat: no saved session matches 'nope' (`tui-chat sessions` lists them)\n"
 
 
 def test_import_reports_what_is_wrong(tui_chat, tmp_path: Path) -> None:
     missing = tui_chat("import", str(tmp_path / "absent.json"))
-    assert missing.code == 1 and "cannot read" in missing.err and "No such file" in missing.err
+    assert missing.code == 2 and "cannot read" in missing.err and "No such file" in missing.err
 
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "tui-chat-session", "version": 1, "session": {}}')
     run = tui_chat("import", str(bad))
-    assert (run.code, run.out) == (1, "")
+    assert (run.code, run.out) == (2, "")
     assert run.err == f"tui-chat: cannot import {bad}: missing field session.messages\n"
 
 
@@ -172,3 +187,25 @@ def test_usage_errors_exit_with_2(tui_chat) -> None:
     with pytest.raises(SystemExit) as exited:
         tui_chat("export", "abc", "--format", "pdf")
     assert exited.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("command", "given"), [("ask", []), ("export", ["abc"]), ("import", ["f.json"]), ("sessions", [])]
+)
+def test_an_unknown_option_shows_the_usage_of_its_command(
+    command: str, given: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([command, *given, "--bogus"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: tui-chat {command}") and "unrecognized arguments: --bogus" in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from tui_chat import __version__
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"tui-chat {__version__}\n"

@@ -9,7 +9,15 @@ import pytest
 from tests.store.support import chat, weather_conversation
 from tui_chat.engine.conversation import Message
 from tui_chat.store import SessionStore
-from tui_chat.store.export import FORMAT, ImportFailed, import_json, parse_json, to_json, to_markdown
+from tui_chat.store.export import (
+    FORMAT,
+    AlreadyImported,
+    ImportFailed,
+    import_json,
+    parse_json,
+    to_json,
+    to_markdown,
+)
 
 
 def exported(store: SessionStore, session_id: str) -> str:
@@ -43,6 +51,27 @@ def test_markdown_marks_unfinished_replies_and_survives_backticks(store: Session
     assert "*(interrupted: tui-chat stopped while this reply was streaming)*" in md
 
 
+def test_a_replys_own_headings_sit_below_the_transcripts_structure(store: SessionStore) -> None:
+    reply = "# Plan\n\nText.\n\n## Step 1\n\n```md\n# not a heading: code\n```\n\n###### deepest"
+    conv = chat("make a plan", reply)
+    conv.messages[-1].previous_versions = ["## Older plan"]
+    store.save_conversation(conv)
+
+    md = to_markdown(store.load(conv.id), store.summary(conv.id))
+
+    headings = [line for line in md.splitlines() if line.startswith("#")]
+    assert headings == [
+        "# make a plan",
+        "## User",
+        "## Assistant",
+        "#### Plan",
+        "##### Step 1",
+        "# not a heading: code",  # inside the fence, as written
+        "###### deepest",
+        "##### Older plan",
+    ]
+
+
 def test_json_export_round_trips_into_an_identical_session(store: SessionStore) -> None:
     conv = weather_conversation()
     conv.messages[3].previous_versions = ["older reply"]
@@ -73,12 +102,17 @@ def test_markdown_shows_the_thinking_folded_above_the_answer(store: SessionStore
     assert f"## Assistant\n\n{thinking}\n\nHello!" in md
 
 
-def test_importing_a_session_that_exists_adds_a_copy_under_a_new_id(store: SessionStore) -> None:
+def test_importing_a_session_that_exists_adds_a_copy_under_a_new_id_only_if_asked(
+    store: SessionStore,
+) -> None:
     conv = weather_conversation()
     store.save_conversation(conv)
     text = exported(store, conv.id)
 
-    result = import_json(store, text)
+    with pytest.raises(AlreadyImported) as already:
+        import_json(store, text)
+    assert already.value.session_id == conv.id and len(store.list_sessions()) == 1
+    result = import_json(store, text, copy=True)
 
     assert result.replaced_id == conv.id and result.session_id != conv.id
     assert store.load(result.session_id).messages == store.load(conv.id).messages

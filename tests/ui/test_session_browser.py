@@ -370,10 +370,12 @@ async def test_archive_hides_and_ctrl_t_shows_archived(
         assert "How do I make pancakes?" not in app.titles()
         assert store.summary(sessions["pancakes"].id).archived
 
+        assert "Show archived" in screen_text(app)
         await pilot.press("ctrl+t")
         assert await app.results() == ("", 4)
         text = screen_text(app)
         assert "showing archived" in text
+        assert "Hide archived" in text and "Show archived" not in text  # the footer says what ctrl+t does
         pancakes = next(line for line in text.splitlines() if "How do I make pancakes?" in line)
         assert "archived" in pancakes.split("How do I make pancakes?")[1]
 
@@ -382,6 +384,9 @@ async def test_archive_hides_and_ctrl_t_shows_archived(
         await pilot.press("up", "a")
         await app.results()
         assert not store.summary(sessions["pancakes"].id).archived
+        await pilot.press("ctrl+t")  # and back
+        assert await app.results() == ("", 4) and not app.browser.show_archived
+        assert "Show archived" in screen_text(app)
 
 
 async def test_archived_sessions_are_searched_only_when_shown(store: SessionStore) -> None:

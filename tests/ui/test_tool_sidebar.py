@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.widgets._collapsible import CollapsibleTitle
 
+from tests.ui.app_support import wait_for
 from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
 from tui_chat.engine.events import (
     Event,
@@ -502,8 +503,7 @@ async def test_follows_new_calls_unless_the_user_scrolled_up() -> None:
 
         await feed(pilot, [TurnEnded("", "answered")])
         await feed(pilot, streamed("m2", 0, "c7", "tool_7", "{}"))  # a new turn follows again
-        await pilot.pause()
-        assert sidebar.scroll_y == sidebar.max_scroll_y
+        await wait_for(pilot, lambda: sidebar.scroll_y == sidebar.max_scroll_y)
         assert "tool_7" in screen_text(app)
 
 

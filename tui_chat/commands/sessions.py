@@ -1,6 +1,8 @@
 """`tui-chat sessions`, `tui-chat export` and `tui-chat import`: saved sessions from the shell.
 
-Exit status: 0 done, 1 not found or failed (unreadable file, invalid import), 2 usage.
+Exit status, as for `tui-chat ask`: 0 done, 2 usage (a bad option, an unknown or ambiguous
+session id, an unreadable or invalid import file, an export file that exists), 1 the store or
+writing failed.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tui_chat.commands.exit_codes import EXIT_OK
+from tui_chat.commands.exit_codes import EXIT_OK, EXIT_USAGE
 from tui_chat.store import SearchHit, SessionStore, SessionSummary, StoreError
-from tui_chat.store.export import ImportFailed, import_json, to_json, to_markdown
+from tui_chat.store.errors import SessionNotFound
+from tui_chat.store.export import AlreadyImported, ImportFailed, import_json, to_json, to_markdown
 
-EXIT_FAILED = 1  # not found, unreadable, invalid
+EXIT_FAILED = 1  # the store or a write failed
 SHORT_ID = 8
 _BOLD_MATCH = ("\x1b[1;7m", "\x1b[0m")
 _PLAIN_MATCH = ("**", "**")
@@ -46,25 +49,34 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     export.add_argument("session_id", metavar="ID")
     export.add_argument("--format", choices=["md", "json"], default="md", help="default: md")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     export.set_defaults(func=run_export)
 
     importer = sub.add_parser(
         "import",
         help="import a session exported as JSON",
         description="Add a session from a `tui-chat export --format json` file ('-' reads stdin). "
-        "If its id is already taken it gets a new one; nothing is overwritten.",
+        "A session that is already there is not imported again (--copy adds it with a new id); "
+        "nothing is ever overwritten.",
     )
     importer.add_argument("file", metavar="FILE")
+    importer.add_argument(
+        "--copy", action="store_true", help="import it even if already imported, as a new session"
+    )
     importer.set_defaults(func=run_import)
 
 
 def _reporting_store_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Store failures (including an unknown or ambiguous id) become one line and exit 1."""
+    """Store failures become one line and exit 1; an unknown or ambiguous id exits 2, as `ask
+    --session` does."""
 
     @functools.wraps(run)
     def wrapper(args: argparse.Namespace) -> int:
         try:
             return run(args)
+        except SessionNotFound as exc:
+            _error(f"{exc} (`tui-chat sessions` lists them)")
+            return EXIT_USAGE
         except StoreError as exc:
             _error(str(exc))
             return EXIT_FAILED
@@ -185,7 +197,10 @@ def run_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return EXIT_OK
     try:
-        _write_private(Path(args.output), text)
+        _write_private(Path(args.output), text, overwrite=args.force)
+    except FileExistsError:
+        _error(f"{args.output} exists: pass --force to overwrite it")
+        return EXIT_USAGE
     except OSError as exc:
         _error(f"cannot write {args.output}: {exc.strerror or exc}")
         return EXIT_FAILED
@@ -193,9 +208,11 @@ def run_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_private(path: Path, text: str) -> None:
-    """A transcript is as private as the database it came from: 0600 when we create it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _write_private(path: Path, text: str, *, overwrite: bool) -> None:
+    """A transcript is as private as the database it came from: 0600 when we create it. An
+    existing file is only replaced when asked (FileExistsError otherwise)."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    fd = os.open(path, flags, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
 
@@ -210,16 +227,19 @@ def run_import(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         _error(f"cannot read {args.file}: {reason}")
-        return EXIT_FAILED
+        return EXIT_USAGE
     with _open_store() as store:
         if store.is_temporary:
             _error("not importing: the session database cannot be used (see the warning above)")
             return EXIT_FAILED
         try:
-            result = import_json(store, text)
+            result = import_json(store, text, copy=args.copy)
+        except AlreadyImported as exc:
+            print(f"Already imported as session {exc.session_id}; nothing changed (--copy adds another copy)")
+            return EXIT_OK
         except ImportFailed as exc:
             _error(f"cannot import {args.file}: {exc}")
-            return EXIT_FAILED
+            return EXIT_USAGE
     title = result.title or "untitled session"
     print(f'Imported "{title}" ({result.message_count} messages) as session {result.session_id}')
     if result.replaced_id:

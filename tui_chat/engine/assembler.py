@@ -64,9 +64,12 @@ class StreamAssembler:
         if isinstance(usage, dict):  # nulls dropped, as the SDK's model dump did
             self.usage = {k: v for k, v in usage.items() if v is not None}
         events: list[Event] = []
-        for choice in field_of(chunk, "choices") or []:
-            if field_of(choice, "index") not in (0, None):
-                continue  # n > 1 is never requested; ignore stray alternatives
+        choices = field_of(chunk, "choices") or []
+        for choice in choices:
+            # n > 1 is never requested: stray alternatives are ignored. A chunk's only choice is
+            # the reply whatever its index (old Text Generation Inference counts it 1, 2, 3...).
+            if len(choices) > 1 and field_of(choice, "index") not in (0, None):
+                continue
             finish = field_of(choice, "finish_reason")
             if finish:
                 self.finish_reason = finish

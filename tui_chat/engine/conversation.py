@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant", "tool", "function"]
 MessageStatus = Literal["complete", "streaming", "interrupted", "error"]
-ToolStatus = Literal["pending", "running", "ok", "error", "refused"]
+# "stopped": the user stopped the turn before the call had a result (not a refusal).
+ToolStatus = Literal["pending", "running", "ok", "error", "refused", "stopped"]
 
 
 def new_id() -> str:

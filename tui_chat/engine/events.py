@@ -81,7 +81,7 @@ class ToolExecutionStarted:
 class ToolResultReady:
     id: str
     name: str
-    status: Literal["ok", "error", "refused"]
+    status: Literal["ok", "error", "refused", "stopped"]  # stopped: the user stopped the turn
     content: str  # exactly what is sent back to the model
     duration: float  # seconds; 0 for refused
     message_id: str  # the `tool` message that holds the result

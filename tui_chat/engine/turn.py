@@ -2,7 +2,7 @@
 
 Cancellation contract: if the consuming task is cancelled (or the event iterator is closed)
 the HTTP stream closes at once, the partial reply is kept with status "interrupted" and
-status_detail "stopped", every requested tool call without a result gets a "refused" tool
+status_detail "stopped", every requested tool call without a result gets a "stopped" tool
 message (so the conversation stays valid for the API), and CancelledError propagates. No
 events are yielded after cancellation.
 """
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 Confirm = Callable[[ToolCall], Awaitable[bool]]  # True = run it, False = refuse
 
-ResultStatus = Literal["ok", "error", "refused"]
+ResultStatus = Literal["ok", "error", "refused", "stopped"]
 
 STOPPED = "stopped"
 CANCELLED_TOOL_RESULT = "The user stopped the turn before this call finished; there is no result."
@@ -70,6 +70,7 @@ class _Decision:
     call: ToolCall
     allowed: bool
     refusal: str = ""  # what the model is told when not allowed
+    status: ResultStatus = "refused"  # the result's status when not allowed
 
 
 class ChatEngine:
@@ -226,17 +227,18 @@ class ChatEngine:
         """Decide each call in order, run the allowed ones concurrently, report in call order.
         `pending` shrinks as results land, so a cancellation knows what is still unanswered."""
         decisions = [await self._decide(call, confirm) for call in list(pending)]
-        tasks: dict[str, asyncio.Task[ToolOutcome]] = {}
-        for d in decisions:
+        # By position, not by id: servers reuse ids, so an id names a call only with its place.
+        tasks: dict[int, asyncio.Task[ToolOutcome]] = {}
+        for position, d in enumerate(decisions):
             if d.allowed:
                 yield ToolExecutionStarted(d.call.id, d.call.name)
-                tasks[d.call.id] = asyncio.create_task(self._execute(d.call))
+                tasks[position] = asyncio.create_task(self._execute(d.call))
         try:
-            for d in decisions:
-                status: ResultStatus = "refused"
+            for position, d in enumerate(decisions):
+                status: ResultStatus = d.status
                 content, duration = d.refusal, 0.0
                 if d.allowed:
-                    outcome = await tasks[d.call.id]
+                    outcome = await tasks[position]
                     status, content, duration = outcome.status, outcome.content, outcome.duration
                 server = self._server_of(d.call.name)
                 message = conversation.add(_tool_message(d.call, status, content, duration, server))
@@ -257,6 +259,11 @@ class ChatEngine:
             return _Decision(call, True)
         if policy == "never":
             return _Decision(call, False, f"The user does not allow {call.name!r}; it was not run.")
+        # A call that cannot run (arguments not JSON, against the schema) is not worth asking
+        # about: the model gets the problem at once and can send it again, fixed.
+        problem = self.tools.argument_problem(call.name, call.arguments)
+        if problem:
+            return _Decision(call, False, problem, status="error")
         if confirm is not None and await _ask(confirm, call):
             return _Decision(call, True)
         return _Decision(call, False, f"The user did not allow running {call.name!r}; it was not run.")
@@ -300,5 +307,5 @@ def _mark_stopped(conversation: Conversation, reply: Message | None, pending: li
         reply.status = "interrupted"
         reply.status_detail = STOPPED
     for call in pending:
-        conversation.add(_tool_message(call, "refused", CANCELLED_TOOL_RESULT, 0.0))
+        conversation.add(_tool_message(call, "stopped", CANCELLED_TOOL_RESULT, 0.0))
     pending.clear()

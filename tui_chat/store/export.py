@@ -16,6 +16,7 @@ a default. A readable `ImportFailed` says what is wrong with a file that does no
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -36,6 +37,14 @@ from tui_chat.store.sessions import SessionStore, SessionSummary
 
 FORMAT = "tui-chat-session"
 VERSION = 1
+
+
+class AlreadyImported(Exception):
+    """The session in the file is in the store already (import it with copy=True for another)."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(session_id)
+        self.session_id = session_id
 
 
 class ImportFailed(ValueError):
@@ -76,14 +85,39 @@ def _markdown_message(message: Message) -> list[str]:
     if message.reasoning:
         out += ["<details><summary>Thinking</summary>", "", *_quoted(message.reasoning), "", "</details>", ""]
     if message.content:
-        out.append(message.content)
+        out.append(_demoted(message.content))
     for call in message.tool_calls:
         out += ["", f"**Tool call** `{call.name}`", "", *_fenced(_pretty_json(call.arguments), "json")]
     if message.status != "complete":
         out += ["", f"*({message.status}{': ' + message.status_detail if message.status_detail else ''})*"]
     for n, older in enumerate(message.previous_versions, start=1):
-        out += ["", f"<details><summary>Earlier version {n}</summary>", "", older, "", "</details>"]
+        out += ["", f"<details><summary>Earlier version {n}</summary>", "", _demoted(older), "", "</details>"]
     return out
+
+
+_HEADING = re.compile(r"^( {0,3})(#{1,6})(?=\s|$)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _demoted(markdown: str) -> str:
+    """A message's own headings below the transcript's structure (# title, ## User/Assistant,
+    ### tool results): `#` becomes `####`, down to `######`. Code fences are left alone."""
+    lines = markdown.split("\n")
+    fence = ""
+    for i, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if opening:
+            fence = opening.group(1)
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            level = min(6, len(heading.group(2)) + 3)
+            lines[i] = heading.group(1) + "#" * level + line[heading.end() :]
+    return "\n".join(lines)
 
 
 def _markdown_tool_result(message: Message) -> list[str]:
@@ -286,13 +320,15 @@ def _strings(values: list[Any], where: str) -> list[str]:
     return values
 
 
-def import_json(store: SessionStore, text: str) -> ImportResult:
-    """Validate and save an exported session. If its id is taken, it gets a new one (the
-    existing session is never overwritten)."""
+def import_json(store: SessionStore, text: str, *, copy: bool = False) -> ImportResult:
+    """Validate and save an exported session. If its id is taken the existing session is never
+    overwritten: AlreadyImported is raised, or with `copy` the import gets a new id."""
     parsed = parse_json(text)
     conversation = parsed.conversation
     replaced = None
     if store.exists(conversation.id):
+        if not copy:
+            raise AlreadyImported(conversation.id)
         replaced, conversation.id = conversation.id, new_id()
     _unique_message_ids(conversation)
     store.save_conversation(

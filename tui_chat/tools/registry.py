@@ -202,6 +202,28 @@ class ToolRegistry:
         limit = self.output_limit if status == "ok" else max(self.output_limit, _MIN_ERROR_ROOM)
         return ToolOutcome(status, cap_output(content, limit), time.perf_counter() - started)
 
+    def argument_problem(self, name: str, arguments: str | Mapping[str, Any] | None) -> str | None:
+        """Why a call to the registered tool `name` cannot run with these arguments (not JSON,
+        not an object, against its schema), as `execute` would tell the model; None if it can.
+        Lets the caller skip asking the user about a call that could not run anyway."""
+        spec = self._specs.get(name)
+        if spec is None:
+            return None
+        kwargs, problem = _parse_arguments(arguments)
+        if problem:
+            return f"Could not call {name!r}: {problem}"
+        assert kwargs is not None
+        if name not in self._validators:
+            # Our own @tool schemas are checked on first use, not at start-up.
+            try:
+                self._validators[name] = _checked_validator(name, spec.parameters)
+            except ValueError as exc:
+                return str(exc)
+        problem = _schema_problem(self._validators[name], kwargs)
+        if problem:
+            return f"Invalid arguments for {name!r}: {problem}. Fix the arguments and call it again."
+        return None
+
     async def _run(self, name: str, arguments: str | Mapping[str, Any] | None) -> tuple[Status, str]:
         spec = self._specs.get(name)
         if spec is None and name in self._withdrawn:
@@ -210,18 +232,11 @@ class ToolRegistry:
             available = ", ".join(s.name for s in self._enabled()) or "none"
             return "error", f"Unknown function {name!r}. Available functions: {available}."
 
-        kwargs, problem = _parse_arguments(arguments)
+        problem = self.argument_problem(name, arguments)
         if problem:
-            return "error", f"Could not call {name!r}: {problem}"
+            return "error", problem
+        kwargs, _ = _parse_arguments(arguments)
         assert kwargs is not None
-        if name not in self._validators:
-            try:
-                self._validators[name] = _checked_validator(name, spec.parameters)
-            except ValueError as exc:
-                return "error", str(exc)
-        problem = _schema_problem(self._validators[name], kwargs)
-        if problem:
-            return "error", f"Invalid arguments for {name!r}: {problem}. Fix the arguments and call it again."
 
         timeout = spec.timeout if spec.timeout is not None else self.default_timeout
         try:

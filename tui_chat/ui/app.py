@@ -16,13 +16,12 @@ import threading
 from collections.abc import Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
-from textual.worker import Worker
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tui_chat.config import ConfigError, Settings, ToolPolicy
 from tui_chat.engine.conversation import Conversation, Message, ToolCall
@@ -38,6 +37,7 @@ from tui_chat.engine.events import (
     ToolExecutionStarted,
     ToolResultReady,
     TurnEnded,
+    TurnFailed,
 )
 from tui_chat.engine.turn import ChatEngine, TurnOptions
 from tui_chat.tools.registry import ToolRegistry
@@ -48,13 +48,16 @@ from tui_chat.ui.mcp_link import McpLink
 from tui_chat.ui.theme_commands import open_theme_picker
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.themes import complete_builtin_themes, setup_themes
+from tui_chat.ui.widgets.chat_footer import ChatFooter
 from tui_chat.ui.widgets.chat_log import ChatLog
 from tui_chat.ui.widgets.mcp_servers_panel import servers_summary
 from tui_chat.ui.widgets.messages import ErrorMessage
 from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.queued_message import QueuedMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.status_bar import StatusBar, describe_endpoint
 from tui_chat.ui.widgets.text import code_blocks
+from tui_chat.ui.widgets.too_small import is_too_small, mark_too_small
 from tui_chat.ui.widgets.tool_sidebar import ToolSidebar
 
 if TYPE_CHECKING:
@@ -151,6 +154,7 @@ class ChatApp(App[None]):
         )
         self._freeze_gc = freeze_gc
         self._sidebar_choice: bool | None = None  # None: automatic by width
+        self._last_failure: str | None = None  # the kind of error the last turn ended with
         not_ready = ""
         if client is None:
             from tui_chat.engine.providers import check_settings, make_client
@@ -198,9 +202,10 @@ class ChatApp(App[None]):
         with Horizontal(id="main"):
             with Vertical(id="chat"):
                 yield ChatLog(id="log")
+                yield QueuedMessage(id="queued")
                 yield PromptInput(id="prompt")
             yield ToolSidebar(id="sidebar")
-        yield Footer(id="footer")
+        yield ChatFooter(id="footer")
 
     @property
     def chat_log(self) -> ChatLog:
@@ -209,6 +214,10 @@ class ChatApp(App[None]):
     @property
     def prompt(self) -> PromptInput:
         return self.query_one("#prompt", PromptInput)
+
+    @property
+    def queued(self) -> QueuedMessage:
+        return self.query_one("#queued", QueuedMessage)
 
     @property
     def sidebar(self) -> ToolSidebar:
@@ -239,6 +248,8 @@ class ChatApp(App[None]):
         )
         if self.controller.not_ready:
             status.state = "not configured"
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+        self._show_too_small(*self.size)
         await self.show_conversation(self.conversation)
         if self._save_sessions and self._store is None:
             # The default store checks its whole file on opening (a fifth of a second with a
@@ -332,13 +343,24 @@ class ChatApp(App[None]):
         self.status_bar.completion_tokens = usage_out
         self.status_bar.model = self.current_model
 
-    def on_resize(self) -> None:
-        self._update_sidebar()
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: `self.size` may still be the previous one while this runs.
+        self._update_sidebar(event.size.width)
+        self._show_too_small(event.size.width, event.size.height)
 
-    def _update_sidebar(self) -> None:
+    def _show_too_small(self, width: int, height: int) -> None:
+        too_small = is_too_small(width, height)
+        for screen in self.screen_stack:
+            mark_too_small(screen, too_small)
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        # A dialog opened while the window is too small gets the notice too.
+        mark_too_small(screen, is_too_small(*self.size))
+
+    def _update_sidebar(self, width: int | None = None) -> None:
         visible = self._sidebar_choice
         if visible is None:
-            visible = self.size.width >= SIDEBAR_MIN_WIDTH
+            visible = (self.size.width if width is None else width) >= SIDEBAR_MIN_WIDTH
         self.sidebar.display = visible
 
     @property
@@ -362,17 +384,42 @@ class ChatApp(App[None]):
             self.sidebar.handle_event(event)
         if isinstance(event, ResponseFinished):
             self.status_bar.add_usage(event.usage)
+        elif isinstance(event, TurnFailed):
+            self._last_failure = event.kind
 
     def turn_started(self) -> None:
+        self._last_failure = None
         self.prompt.set_busy(True)
         self.status_bar.state = "streaming"
         self.refresh_bindings()
 
     def turn_finished(self) -> None:
         self.prompt.set_busy(False)
-        self.status_bar.state = "ready"
+        # "ready" would be a promise the server just broke; the next request tries again.
+        self.status_bar.state = "unreachable" if self._last_failure == "connection" else "ready"
         self.refresh_bindings()
         self.call_after_refresh(self.freeze_long_lived)
+        if self.queued.text:
+            self.call_later(self._send_queued)  # once this turn's worker has wound down
+
+    def _send_queued(self) -> None:
+        if self.controller.busy or not self.queued.text:
+            return
+        if self._last_failure is not None:
+            # The reply failed: sending on would bury the error. Back to the prompt, unsent.
+            self._unqueue()
+            self.notify("Not sent, the reply failed: your queued message is back in the prompt.", timeout=5)
+            return
+        self.send(self.queued.take())
+
+    def _unqueue(self, text: str | None = None) -> None:
+        """The queued message (or `text`, taken earlier) back into the prompt, before whatever
+        is typed there."""
+        text = self.queued.take() if text is None else text
+        if text:
+            prompt = self.prompt
+            prompt.text = f"{text}\n{prompt.text}" if prompt.text else text
+            prompt.move_cursor(prompt.document.end)
 
     async def confirm_tool(self, call: ToolCall) -> bool:
         from tui_chat.ui.screens.confirm_tool import ConfirmToolScreen
@@ -414,9 +461,17 @@ class ChatApp(App[None]):
         self.send(event.text)
 
     def send(self, text: str) -> bool:
-        """Send `text` as the user (what Enter does)."""
-        if self.controller.busy or not text.strip():
+        """Send `text` as the user (what Enter does). While a reply streams it is queued and
+        sent when the turn ends; a second one joins the first."""
+        if not text.strip():
             return False
+        if self.controller.busy:
+            if self.controller.editing is not None or self.controller.engine is None:
+                return False
+            queued = self.queued.text
+            self.queued.show(f"{queued}\n\n{text}" if queued else text)
+            self.prompt.clear()
+            return True
         log = self.chat_log
         editing = self.controller.editing
         if self.controller.engine is None:
@@ -436,7 +491,8 @@ class ChatApp(App[None]):
         self.prompt.clear()
         log.add_message(message)
         log.anchor()
-        self.sidebar.handle_event(MessageAdded(message))
+        if editing is None:  # (after an edit, show_history above opened the turn already)
+            self.sidebar.handle_event(MessageAdded(message))
         return True
 
     def _show_editing(self, editing: bool) -> None:
@@ -513,8 +569,7 @@ class ChatApp(App[None]):
             self.action_cancel_edit()
         self.chat_log.remove_after(user)
         self.controller.regenerate()
-        self.sidebar.show_history(self.conversation)
-        self.sidebar.handle_event(MessageAdded(user))
+        self.sidebar.show_history(self.conversation)  # ends with `user`: its turn stays open
         self.chat_log.anchor()
 
     def action_edit_last(self) -> None:
@@ -534,7 +589,12 @@ class ChatApp(App[None]):
 
     @on(PromptInput.RecallRequested)
     def _recall(self) -> None:
-        self.action_edit_last()
+        if self.queued.text:
+            self._unqueue()  # take the queued message back (to edit, or to delete)
+        elif self.controller.busy:
+            self.prompt.action_cursor_up()
+        else:
+            self.action_edit_last()
 
     def _last_reply(self) -> Message | None:
         for message in reversed(self.conversation.messages):
@@ -568,11 +628,13 @@ class ChatApp(App[None]):
         await self._fresh(system_prompt=self.conversation.system_prompt)
 
     async def _fresh(self, *, system_prompt: str | None) -> None:
+        held = self.queued.take()  # first: the stopped turn must not send it
         if self.controller.busy:
             self.controller.stop()
-            await self.workers.wait_for_complete()
+            await self._wait_for_turn()
         self._show_editing(False)
         self.prompt.clear()
+        self._unqueue(held)  # never lost: a queued message waits in the prompt of the new chat
         conversation = self.controller.fresh_conversation(
             system_prompt=system_prompt, model=self.current_model
         )
@@ -580,12 +642,19 @@ class ChatApp(App[None]):
         self.prompt.focus()
         self.call_after_refresh(self.collect_all)
 
+    async def _wait_for_turn(self) -> None:
+        # A stopped turn's worker ends cancelled: that is the expected outcome, not an error.
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):
+            await self.workers.wait_for_complete()
+
     async def load_conversation(self, conversation: Conversation) -> None:
         """Open an existing conversation (the sessions screen calls this)."""
+        held = self.queued.take()
         if self.controller.busy:
             self.controller.stop()
-            await self.workers.wait_for_complete()
+            await self._wait_for_turn()
         self._show_editing(False)
+        self._unqueue(held)
         self.controller.open(conversation)
         if conversation.model and self.controller.engine is not None:
             self.controller.engine.options.model = conversation.model

@@ -36,9 +36,8 @@ APP_BINDINGS: list[BindingType] = [
 ]
 
 PROMPT_BINDINGS: list[BindingType] = [
+    # While a reply streams Enter queues the message: it is sent when the turn ends.
     Binding("enter", "send", "Send", id="send", priority=True),
-    # While a reply streams Enter must not send, nor silently become a newline: it explains.
-    Binding("enter", "busy", "Send", id="send_busy", priority=True, show=False),
     Binding("ctrl+j,shift+enter", "newline", "Newline", id="newline", key_display="^j"),
     # Up in an empty prompt recalls the last message for editing, as in most chat apps.
     Binding("up", "recall", "Edit last", id="recall", show=False),

@@ -267,8 +267,8 @@ class ChatController:
             self._emit(conversation, MessageAdded(message))
             if message.role in ("tool", "function") and message.activity is not None:
                 status: ResultStatus = "refused"
-                if message.activity.status in ("ok", "error"):
-                    status = "ok" if message.activity.status == "ok" else "error"
+                if message.activity.status in ("ok", "error", "stopped"):
+                    status = message.activity.status
                 self._emit(
                     conversation,
                     ToolResultReady(

@@ -266,7 +266,9 @@ class SessionBrowser(ModalScreen[str | None]):
         Binding("r", "rename", "Rename", id="browser_rename"),
         Binding("d", "delete", "Delete", id="browser_delete"),
         Binding("a", "archive", "Archive", id="browser_archive"),
+        # One key, two labels: the footer says what ctrl+t will do now.
         Binding("ctrl+t", "toggle_archived", "Show archived", id="browser_show_archived"),
+        Binding("ctrl+t", "toggle_archived(False)", "Hide archived", id="browser_hide_archived"),
     ]
 
     AUTO_FOCUS = "#browser-search"
@@ -436,6 +438,8 @@ class SessionBrowser(ModalScreen[str | None]):
             return self.selected is not None
         if action == "open":
             return self.selected is not None or isinstance(self.focused, Input)
+        if action == "toggle_archived":
+            return bool(parameters) == self.show_archived  # "Hide" (with a parameter) while shown
         return True
 
     @property
@@ -474,8 +478,9 @@ class SessionBrowser(ModalScreen[str | None]):
         if event.option.id is not None:
             self.dismiss(event.option.id)
 
-    def action_toggle_archived(self) -> None:
-        self.show_archived = not self.show_archived
+    def action_toggle_archived(self, show: bool = True) -> None:
+        self.show_archived = show
+        self.refresh_bindings()
         self.refresh_results()
 
     def action_rename(self) -> None:

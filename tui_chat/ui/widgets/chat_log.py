@@ -61,14 +61,18 @@ PRUNE_AT = 2 * WINDOW
 """Mounted messages beyond which the oldest are unmounted (only while following the bottom)."""
 
 
-def tool_results(messages: Iterable[Message]) -> dict[str, Message]:
-    """Tool call id -> the `tool` message answering it. Legacy `function` results carry no id:
-    they answer the calls of the preceding assistant message in order."""
-    results: dict[str, Message] = {}
+def tool_results(messages: Iterable[Message]) -> dict[str, dict[str, Message]]:
+    """Assistant message id -> {tool call id -> the `tool` message answering it}. Ids are only
+    unique within one response (servers reuse `call_0` across rounds), so results are matched
+    to the assistant message they follow. Legacy `function` results carry no id: they answer
+    the calls of the preceding assistant message in order."""
+    results: dict[str, dict[str, Message]] = {}
+    answered: dict[str, Message] = {}
     waiting: list[str] = []
     for message in messages:
         if message.role == "assistant":
             waiting = [call.id for call in message.tool_calls]
+            answered = results.setdefault(message.id, {})
         elif message.role in ("tool", "function"):
             call_id = message.tool_call_id
             if call_id and call_id in waiting:
@@ -76,7 +80,7 @@ def tool_results(messages: Iterable[Message]) -> dict[str, Message]:
             elif waiting:
                 call_id = waiting.pop(0)
             if call_id:
-                results[call_id] = message
+                answered[call_id] = message
     return results
 
 
@@ -268,7 +272,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         previous: Message | None = messages[indices[0] - 1] if indices and indices[0] > 0 else None
         for i in indices:
             message = messages[i]
-            view = self._make_view(message, results, previous)
+            view = self._make_view(message, results.get(message.id), previous)
             widgets.append(view)
             if message.role == "assistant" and message.status_detail:
                 if message.status == "error":
@@ -512,7 +516,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         results = tool_results(self.conversation.messages)
         for view in turn.views if turn else []:
             view.finish()
-            view.sync_tools(results)
+            view.sync_tools(results.get(view.message.id, {}))
         self.prune()
 
     async def wait_settled(self) -> None:

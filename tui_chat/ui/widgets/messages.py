@@ -36,6 +36,7 @@ _STATUS_ICONS = {
     "ok": ("✓", "ok"),
     "error": ("✗", "error"),
     "refused": ("⊘", "refused"),
+    "stopped": ("■", "stopped"),
 }
 
 
@@ -346,9 +347,7 @@ class AssistantMessage(MessageView):
                 line = "■ Stopped before the model answered. {regenerate} tries again."
             text = Content.styled(line.format(regenerate=self._key("regenerate")), "italic")
             status.add_class("-stopped")
-        elif message.status == "interrupted":  # cut off (length, content filter)
-            text = Content.styled("▸ Cut off: the reply is incomplete (see below).", "italic")
-            status.add_class("-cut-off")
+        # Cut off (length, content filter): the warning below the reply says so, once.
         elif message.status == "error":
             text = Content.styled("✗ This reply failed part-way (see below).", "italic")
             status.add_class("-failed")
@@ -425,7 +424,11 @@ class ErrorMessage(Static):
     def on_mount(self) -> None:
         title = _ERROR_TITLES.get(self.kind, _ERROR_TITLES["other"])
         hint = _hint(self.app, self.kind)
-        parts: list[tuple[str, str] | str] = [(f"✗ {title}\n", "bold"), clean(self.text)]
+        text = clean(self.text)
+        if text.lower().startswith(title.lower() + ": "):  # "The reply was cut off: ..." once
+            text = text[len(title) + 2 :]
+            text = text[:1].upper() + text[1:]
+        parts: list[tuple[str, str] | str] = [(f"✗ {title}\n", "bold"), text]
         if hint and hint not in self.text:
             parts.append(("\n" + hint, "italic"))
         self.update(Content.assemble(*parts))

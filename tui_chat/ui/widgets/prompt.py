@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.message import Message as TextualMessage
+from textual.strip import Strip
 from textual.widgets import TextArea
 
 from tui_chat.ui.bindings import PROMPT_BINDINGS
@@ -31,14 +32,14 @@ class PromptInput(TextArea):
             compact=True,
             **kwargs,  # type: ignore[arg-type]
         )
-        self.busy = False  # a reply is streaming: Enter explains instead of sending
+        self.busy = False  # a reply is streaming: Enter queues (the app decides), up recalls
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "send":
-            return not self.busy
-        if action == "busy":
-            return self.busy
-        return super().check_action(action, parameters)
+    def render_line(self, y: int) -> Strip:
+        # With no room for text (a layout squeezed to nothing) TextArea fails wrapping its
+        # placeholder to width 0 and takes the app down: draw blank until there is room.
+        if self.content_size.width < 1:
+            return Strip.blank(self.size.width, self.rich_style)
+        return super().render_line(y)
 
     def action_send(self) -> None:
         # A priority binding runs in the app's task, before this widget has handled the keys
@@ -52,15 +53,12 @@ class PromptInput(TextArea):
             return
         self.post_message(self.Submitted(self, text))
 
-    def action_busy(self) -> None:
-        self.app.notify("A reply is still streaming: press esc to stop it first.", timeout=3)
-
     def action_newline(self) -> None:
         start, end = self.selection
         self._replace_via_keyboard("\n", start, end)
 
     def action_recall(self) -> None:
-        if not self.text and not self.busy:
+        if not self.text:  # the last message to edit, or (streaming) the queued one back
             self.post_message(self.RecallRequested())
         else:
             self.action_cursor_up()

@@ -42,6 +42,7 @@ class StatusBar(Static):
             "waiting": "$warning",
             "confirm": "$accent",
             "not configured": "$error",
+            "unreachable": "$error",
         }.get(self.state, "")
         parts: list[tuple[str, str] | str] = [
             ("tui-chat", "bold"),

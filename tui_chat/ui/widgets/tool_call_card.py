@@ -320,14 +320,16 @@ class ToolCallCard(Vertical):
 
     def start_running(self) -> None:
         """The call was allowed and runs now."""
-        if self._status in ("ok", "error", "refused"):
+        if self._status in ("ok", "error", "refused", "stopped"):
             return
         self._started_at = self._clock()
         self._set_status("running")
         if self.is_mounted:
             self._start_spinner()
 
-    def finish(self, status: Literal["ok", "error", "refused"], content: str, duration: float | None) -> None:
+    def finish(
+        self, status: Literal["ok", "error", "refused", "stopped"], content: str, duration: float | None
+    ) -> None:
         """The result is in."""
         self._stop_spinner()
         self._duration = duration
@@ -364,7 +366,7 @@ class ToolCallCard(Vertical):
             glyph = GLYPHS[status]
             if status == "pending":
                 label = "pending" if self._arguments_complete else f"streaming{ELLIPSIS}"
-            elif status == "refused" or self._duration is None:
+            elif status in ("refused", "stopped") or self._duration is None:
                 label = status
             else:
                 label = f"{status} {format_duration(self._duration)}"
@@ -404,7 +406,9 @@ class ToolCallCard(Vertical):
             self._result_box.title = _title(self._result_title(collapsed=long))
 
     def _result_title(self, *, collapsed: bool) -> Content:
-        label = {"ok": "result", "error": "error", "refused": "refused"}.get(self._status, "result")
+        label = {"ok": "result", "error": "error", "refused": "refused", "stopped": "stopped"}.get(
+            self._status, "result"
+        )
         content = self._result or ""
         if collapsed:
             first = one_line(content, 120)

@@ -111,7 +111,11 @@ class ToolSidebar(VerticalScroll):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.clock = clock
-        self._cards: dict[str, ToolCallCard] = {}
+        # The cards of the response the calls now come from, by call id. Ids are only unique
+        # within one response: servers reuse them across rounds and turns (`call_0` every time),
+        # so a card is the call at its place in its response, never "the card with that id".
+        self._live: dict[str, ToolCallCard] = {}
+        self._live_response: str | None = None
         self._turns: list[ToolTurn] = []
         self._current: ToolTurn | None = None
         self._turn_number = 0
@@ -190,7 +194,11 @@ class ToolSidebar(VerticalScroll):
         return list(self._turns)
 
     def card(self, call_id: str) -> ToolCallCard | None:
-        return self._cards.get(call_id)
+        """The newest card shown for `call_id`."""
+        live = self._live.get(call_id)
+        if live is not None:
+            return live
+        return next((card for card in reversed(self.cards) if card.call_id == call_id), None)
 
     # ------------------------------------------------------------------ the public API
     def handle_event(self, event: object) -> None:
@@ -199,10 +207,12 @@ class ToolSidebar(VerticalScroll):
         if self._pending is not None:
             self._build_pending()  # the history first, so turns keep their numbers
         if isinstance(event, ToolCallArgumentsDelta):
-            card = self._cards.get(event.id)
+            card = self._live.get(event.id)
             if card is not None:
                 card.append_arguments(event.delta)
         elif isinstance(event, ToolCallStarted):
+            if event.message_id != self._live_response:
+                self._new_response(event.message_id)
             self._card_for(event.id, event.name).set_server(self.server_of(event.name))
         elif isinstance(event, ToolCallCompleted):
             card = self._card_for(event.call.id, event.call.name)
@@ -247,6 +257,7 @@ class ToolSidebar(VerticalScroll):
             if message.role == "user":
                 self._begin_turn(message.content)
             elif message.role == "assistant" and message.tool_calls:
+                self._new_response(message.id)
                 for call in message.tool_calls:
                     card = self._card_for(call.id, call.name)
                     card.complete_arguments(call.arguments)
@@ -254,7 +265,7 @@ class ToolSidebar(VerticalScroll):
             elif message.role in ("tool", "function"):
                 card = None
                 if message.tool_call_id:
-                    card = self._cards.get(message.tool_call_id)
+                    card = self._live.get(message.tool_call_id)
                 elif message.name:  # legacy function calling: match by name, oldest first
                     waiting = [c for c in by_name.get(message.name, []) if c.result is None]
                     card = waiting[0] if waiting else None
@@ -264,10 +275,12 @@ class ToolSidebar(VerticalScroll):
                 if activity is not None and activity.server:
                     card.set_server(activity.server)
                 status = activity.status if activity is not None else "ok"
-                if status in ("ok", "error", "refused"):
+                if status in ("ok", "error", "refused", "stopped"):
                     duration = activity.duration if activity is not None else None
                     card.finish(status, message.content or "", duration)
-        if self._turn_open:
+        # A conversation ending with the user's message has its turn about to run (regenerate,
+        # an edited message): that turn stays open, so it keeps its number when its calls come.
+        if self._turn_open and not (messages and messages[-1].role == "user"):
             self._end_turn()
         if self.is_mounted:
             self.scroll_end(animate=False)
@@ -278,7 +291,7 @@ class ToolSidebar(VerticalScroll):
             if turn.is_attached:
                 turn.remove()
         self._turns.clear()
-        self._cards.clear()
+        self._new_response(None)
         self._current = None
         self._turn_number = 0
         self._turn_open = False
@@ -305,9 +318,15 @@ class ToolSidebar(VerticalScroll):
         self._turn_open = False
         self._turn_prompt = None
         self._current = None
+        self._new_response(None)
+
+    def _new_response(self, message_id: str | None) -> None:
+        """Calls now come from the response `message_id`: earlier cards keep their ids."""
+        self._live = {}
+        self._live_response = message_id
 
     def _card_for(self, call_id: str, name: str) -> ToolCallCard:
-        card = self._cards.get(call_id)
+        card = self._live.get(call_id)
         if card is not None:
             return card
         if not self._turn_open:
@@ -322,7 +341,7 @@ class ToolSidebar(VerticalScroll):
             if self.is_mounted:
                 self.scroll_end(animate=False)  # a new turn: follow it again
         card = ToolCallCard(call_id, name, clock=self.clock)
-        self._cards[call_id] = card
+        self._live[call_id] = card
         self._current.add_card(card)
         return card
 
@@ -330,7 +349,8 @@ class ToolSidebar(VerticalScroll):
         while len(self._turns) > self.MAX_TURNS:
             old = self._turns.pop(0)
             for card in old.cards:
-                self._cards.pop(card.call_id, None)
+                if self._live.get(card.call_id) is card:
+                    del self._live[card.call_id]
             if old.is_attached:
                 old.remove()
 

@@ -1,0 +1,70 @@
+"""What the status bar and the log say: an unreachable server, a cut-off reply (once), and turn
+numbers that match between the live session and the same session reopened."""
+
+from __future__ import annotations
+
+import socket
+
+from tests.fakeserver import FakeServer, text_reply
+from tests.ui.app_support import SIZE, make_app, send, settle
+from tests.ui.test_app_states import screen_text
+from tui_chat.ui.app import ChatApp
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"  # nothing listens there any more
+
+
+async def test_a_closed_port_says_unreachable_until_a_request_gets_through(fake_server: FakeServer) -> None:
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.client is not None
+        working = app.client.base_url
+        app.client.base_url = closed_port_url()
+        await send(pilot, "hello?")
+        await settle(pilot)
+        assert app.status_bar.state == "unreachable"
+        assert "unreachable" in screen_text(app).splitlines()[0]
+        app.client.base_url = working
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert app.status_bar.state == "ready"
+
+
+async def test_a_cut_off_reply_is_announced_once(fake_server: FakeServer) -> None:
+    fake_server.script(text_reply("partial answer", finish_reason="length"))
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hi")
+        await settle(pilot)
+        text = screen_text(app).lower()
+        assert text.count("cut off") == 1
+        assert "maximum length" in text and "partial answer" in text
+
+
+async def turn_numbers(app: ChatApp) -> list[int]:
+    return [turn.number for turn in app.sidebar.turns]
+
+
+async def test_turn_numbers_are_the_same_live_after_regenerate_and_edit_and_reopened(
+    fake_server: FakeServer,
+) -> None:
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "count the characters in 'abc'")
+        await settle(pilot)
+        await send(pilot, "count the characters in 'de'")
+        await settle(pilot)
+        assert await turn_numbers(app) == [1, 2]
+        await pilot.press("ctrl+r")  # the second turn again
+        await settle(pilot)
+        assert await turn_numbers(app) == [1, 2]
+        await pilot.press("ctrl+g", "enter")  # edit the last message, resend it
+        await settle(pilot)
+        assert await turn_numbers(app) == [1, 2]
+        await app.load_conversation(app.conversation)  # reopened
+        app.sidebar.show_history(app.conversation)
+        assert await turn_numbers(app) == [1, 2]
