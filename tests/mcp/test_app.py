@@ -82,7 +82,7 @@ async def test_esc_cancels_an_in_flight_mcp_call(fake_server: FakeServer, tmp_pa
         await pilot.press("escape")
         await settle(pilot)
         tool_message = next(m for m in app.conversation.messages if m.role == "tool")
-        assert tool_message.activity is not None and tool_message.activity.status == "refused"
+        assert tool_message.activity is not None and tool_message.activity.status == "stopped"
         assert app.sidebar.cards[0].status != "running"
 
 

@@ -320,3 +320,18 @@ def test_a_failed_write_is_reported_and_retried_without_disturbing_the_chat(
     turn.recorder.flush(timeout=10)  # the failed snapshot was kept and goes out now
     assert turn.recorder.error is None
     assert turn.saved_reply().content == reply.content == "Hi!"
+
+
+def test_recording_that_begins_mid_turn_keeps_saving_that_turn(store: SessionStore) -> None:
+    # The app opens its store after the first frame: a fast first message can be mid-reply then.
+    conv = Conversation(model="gpt-4o-mini")
+    conv.add(Message("user", "count the characters in 'same'"))
+    reply = conv.add(Message("assistant", "", status="streaming"))
+    late = Turn(store, conv)
+    late.recorder.sync().result(timeout=10)
+    reply.tool_calls.append(ToolCall("call_0", "count_string", '{"string": "same"}'))
+    reply.status = "complete"
+    late.recorder.handle(ToolCallCompleted(reply.tool_calls[0]))
+    late.recorder.close()
+    saved = late.saved().messages[1]
+    assert [c.name for c in saved.tool_calls] == ["count_string"] and saved.status == "complete"

@@ -117,6 +117,11 @@ class SessionRecorder:
         rows = [message_row(sid, i, m) for i, m in enumerate(self.conversation.messages)]
         self._last_written = {row.id: row for row in rows}
         self._seen = len(rows)
+        # The last turn may still be running (recording began mid-turn): its messages stay live,
+        # so what they gain later (text, tool calls, results) is written too.
+        messages = self.conversation.messages
+        start = max((i for i, m in enumerate(messages) if m.role == "user"), default=len(messages))
+        self._live = {m.id: m for m in messages[start:]}
         return self._writer.submit(self._session_row(), rows, keep_only=frozenset(r.id for r in rows))
 
     def flush(self, timeout: float | None = None) -> None:

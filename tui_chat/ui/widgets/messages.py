@@ -144,6 +144,7 @@ class AssistantMessage(MessageView):
         self._finishing: asyncio.Task[None] | None = None
         self._got_output = bool(message.content or message.tool_calls or message.reasoning)
         self.tool_lines: dict[str, ToolCallLine] = {}
+        self._composed = False
         # A reasoning model's thinking: expanded while it streams, folded once the answer starts
         # (and on a reopened session). Plain text, never Markdown or markup.
         self._reasoning = clean(message.reasoning)
@@ -177,9 +178,14 @@ class AssistantMessage(MessageView):
         yield Static(self._header(), classes="message-header", markup=False)
         yield self.thinking
         yield self.body
+        self._composed = True
         with Vertical(classes="tool-lines"):
             for call in self.message.tool_calls:
-                yield self._make_line(call)
+                if call.id not in self.tool_lines:
+                    self._make_line(call)
+            # Lines added before this ran too (a batch of turn events can reach a new reply
+            # before it is mounted), in call order.
+            yield from self.tool_lines.values()
         yield self.status_line
 
     def on_mount(self) -> None:
@@ -306,7 +312,8 @@ class AssistantMessage(MessageView):
             return self.tool_lines[call_id]
         line = ToolCallLine(call_id, name)
         self.tool_lines[call_id] = line
-        self.query_one(".tool-lines", Vertical).mount(line)
+        if self._composed:  # otherwise compose mounts it
+            self.query_one(".tool-lines", Vertical).mount(line)
         if not self._got_output:
             self._got_output = True
             self._update_status()

@@ -6,6 +6,7 @@ The app forwards engine events to `ToolSidebar.handle_event`; a reopened session
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -133,6 +134,7 @@ class ToolSidebar(VerticalScroll):
         self._history: Conversation | None = None  # the conversation show_history built from
         self._history_more = False  # it has turns with calls older than those shown
         self._pending: Conversation | None = None  # show_history_later, not built yet
+        self._pending_count = 0  # how many messages it had then
         # Which MCP server runs a tool (None: not an MCP tool), for the cards of live calls.
         self.server_of: Callable[[str], str | None] = lambda name: None
         self.servers = McpServersPanel(id="tool-sidebar-servers")
@@ -233,11 +235,20 @@ class ToolSidebar(VerticalScroll):
         before then builds it at once."""
         self.clear()
         self._pending = conversation
+        self._pending_count = len(conversation.messages)
         self.call_after_refresh(self._build_pending)
 
     def _build_pending(self) -> None:
         conversation, self._pending = self._pending, None
-        if conversation is not None:
+        if conversation is None:
+            return
+        if len(conversation.messages) > self._pending_count:
+            # A live event came first: its messages are already in the conversation, and the
+            # events build them; the history is only what was there when it was opened.
+            earlier = dataclasses.replace(conversation, messages=conversation.messages[: self._pending_count])
+            self.show_history(earlier, max_turns=self.INITIAL_TURNS)
+            self._history = conversation
+        else:
             self.show_history(conversation, max_turns=self.INITIAL_TURNS)
 
     def show_history(self, conversation: Conversation, *, max_turns: int | None = None) -> None:
