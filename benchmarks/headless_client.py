@@ -21,22 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from loopback_server import start_server
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def start_server(tps: float) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakeserver", "--port", "0", "--tps", str(tps)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http"):
-        proc.kill()
-        raise SystemExit(f"the fake server did not start: {url!r}")
-    return proc, url
 
 
 def ask_cpu(app: str, url: str, prompt: str) -> tuple[float, float]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from loopback_server import start_server  # noqa: E402
 
 from tui_chat.config import Settings  # noqa: E402
 from tui_chat.engine.conversation import Conversation  # noqa: E402
@@ -54,21 +55,6 @@ class Timing(ChatObserver):
             self.last = now
         elif isinstance(event, TurnEnded):
             self.ended = now
-
-
-def start_server(tps: float) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakeserver", "--port", "0", "--tps", str(tps)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http"):
-        proc.kill()
-        raise SystemExit(f"the fake server did not start: {url!r}")
-    return proc, url
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
