@@ -125,7 +125,7 @@ def test_type_a_prompt_and_read_the_streamed_answer(
     terminal.keys("long 600", "Enter")
     terminal.wait_for(lambda s: "fibonacci_" in s, "the long reply to start streaming")
     # It ends with "## Section 4: ..." and a paragraph: the log followed it to the bottom.
-    screen = terminal.wait_for(
+    terminal.wait_for(
         lambda s: (
             "ready" in s.splitlines()[0] and "Section 4: streaming text" in s and "on every update." in s
         ),  # the final render settles just after "ready"
