@@ -57,7 +57,8 @@ def test_two_recorders_appending_to_one_session_keep_both_sides(
     left.close()
     right.close()
 
-    contents = [m.content for m in store.load(original.id).messages]
+    # Each window appended to its own end: two branches, both whole.
+    contents = [m.content for m, _ in store.load(original.id).tree.nodes()]
     assert contents[0] == "shared start"
     assert sorted(contents[1:]) == sorted(f"{n} {i}" for n in ("left", "right") for i in range(10))
     assert [c for c in contents if c and c.startswith("left")] == [f"left {i}" for i in range(10)]
@@ -125,7 +126,8 @@ def test_two_processes_writing_at_once_lose_nothing(db_path: Path, store: Sessio
         assert child.returncode == 0, err
         assert out.strip() == "done"
 
-    messages = store.load(shared.id).messages
+    # Each process continued its own branch: every message is in the tree.
+    messages = [m for m, _ in store.load(shared.id).tree.nodes()]
     assert len(messages) == 1 + 2 * 15 * 2
     for name in ("left", "right"):
         questions = [m.content for m in messages if m.role == "user" and name in (m.content or "")]

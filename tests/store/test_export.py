@@ -54,7 +54,6 @@ def test_markdown_marks_unfinished_replies_and_survives_backticks(store: Session
 def test_a_replys_own_headings_sit_below_the_transcripts_structure(store: SessionStore) -> None:
     reply = "# Plan\n\nText.\n\n## Step 1\n\n```md\n# not a heading: code\n```\n\n###### deepest"
     conv = chat("make a plan", reply)
-    conv.messages[-1].previous_versions = ["## Older plan"]
     store.save_conversation(conv)
 
     md = to_markdown(store.load(conv.id), store.summary(conv.id))
@@ -68,13 +67,11 @@ def test_a_replys_own_headings_sit_below_the_transcripts_structure(store: Sessio
         "##### Step 1",
         "# not a heading: code",  # inside the fence, as written
         "###### deepest",
-        "##### Older plan",
     ]
 
 
 def test_json_export_round_trips_into_an_identical_session(store: SessionStore) -> None:
     conv = weather_conversation()
-    conv.messages[3].previous_versions = ["older reply"]
     conv.messages[3].reasoning = "The tool said sunny.\nSay it briefly."
     store.save_conversation(conv, provider="azure")
     store.set_archived(conv.id)

@@ -141,8 +141,11 @@ def test_a_version_3_database_gains_message_counts_that_follow_every_change(db_p
         conv.messages.append(chat("one more?").messages[0])
         store.save_conversation(conv)
         assert store.summary("old-session").message_count == 3
-        conv.messages[:] = conv.messages[:1]  # edited history: the rest is removed
+        conv.messages[:] = conv.messages[:1]  # a cut path: the rest stays, as another branch
         store.save_conversation(conv)
-        assert store.summary("old-session").message_count == 1
-        assert [s.message_count for s in store.list_sessions()] == [1]
+        assert store.summary("old-session").message_count == 3  # every branch counts
+        assert [s.message_count for s in store.list_sessions()] == [3]
+        reopened = store.load("old-session")
+        assert [m.content for m in reopened.messages] == ["Tell me about gardening"]
+        assert len(reopened.tree) == 4
     assert user_version(db_path) == LATEST_VERSION

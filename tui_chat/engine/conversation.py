@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tui_chat.engine.conversation_tree import ConversationTree
+
 Role = Literal["system", "user", "assistant", "tool", "function"]
 MessageStatus = Literal["complete", "streaming", "interrupted", "error"]
 # "stopped": the user stopped the turn before the call had a result (not a refusal).
@@ -58,7 +60,9 @@ class Message:
     model: str | None = None
     usage: dict[str, Any] | None = None
     activity: ToolActivity | None = None  # on role="tool"/"function"
-    # Earlier versions of this reply replaced by "regenerate"; newest last.
+    # Earlier versions of this reply (regenerated) newest last: a view derived from the sibling
+    # branches in `Conversation.tree` (see conversation_tree.refresh_previous_versions); the
+    # store does not save it.
     previous_versions: list[str] = field(default_factory=list)
     id: str = field(default_factory=new_id)
     created: float = field(default_factory=time.time)
@@ -97,13 +101,17 @@ class Message:
 
 @dataclass
 class Conversation:
-    """A session's messages plus the settings that shape the next request."""
+    """A session's messages plus the settings that shape the next request.
+
+    `messages` is the current path (root to the current leaf): what is sent and shown. `tree`
+    holds every branch (see `conversation_tree`); it takes in appended messages by itself."""
 
     messages: list[Message] = field(default_factory=list)
     system_prompt: str | None = None
     model: str | None = None
     id: str = field(default_factory=new_id)
     title: str | None = None
+    tree: ConversationTree = field(default_factory=ConversationTree, repr=False, compare=False)
 
     def add(self, message: Message) -> Message:
         self.messages.append(message)

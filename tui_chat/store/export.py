@@ -1,13 +1,22 @@
 """Export a saved session as Markdown (for people) or JSON (round-trips), and import JSON.
 
-JSON format, version 1::
+Markdown shows the current branch, with a note on each message that has other versions.
+JSON (version 2) holds the whole tree: every message of every branch, each with its "parent"
+(null at the root) and, for a leaf that was switched to, "used"; the session has
+"current_leaf" (the branch on screen) and, for a fork, "origin_session" / "origin_message".
+Messages are listed parents first. Version 1 files (one linear list, earlier versions of a
+reply in "previous_versions") still import: each earlier version becomes a sibling reply.
 
-    {"format": "tui-chat-session", "version": 1, "exported": <unix time>,
+JSON format, version 2 (version 1: the same without "parent", "used", "current_leaf" and the
+origin, with "previous_versions" on a message)::
+
+    {"format": "tui-chat-session", "version": 2, "exported": <unix time>,
      "session": {"id", "title", "model", "provider", "system_prompt", "created", "updated",
-                 "archived", "messages": [{"id", "role", "content", "reasoning", "tool_calls": [{"id",
+                 "archived", "current_leaf", "origin_session", "origin_message",
+                 "messages": [{"id", "parent", "used", "role", "content", "reasoning", "tool_calls": [{"id",
                  "name", "arguments"}], "tool_call_id", "name", "status", "status_detail",
                  "model", "usage", "activity": {"status", "duration", "arguments", "error", "server"},
-                 "previous_versions", "created"}]}}
+                 "created"}]}}
 
 Only "role" is required in a message and only "messages" in a session; everything else has
 a default. A readable `ImportFailed` says what is wrong with a file that does not fit.
@@ -32,11 +41,13 @@ from tui_chat.engine.conversation import (
     ToolStatus,
     new_id,
 )
+from tui_chat.engine.conversation_tree import ConversationTree, tree_of, versions_as_siblings
 from tui_chat.store.rows import tool_call_dict
 from tui_chat.store.sessions import SessionStore, SessionSummary
 
 FORMAT = "tui-chat-session"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class AlreadyImported(Exception):
@@ -73,8 +84,15 @@ def to_markdown(conversation: Conversation, summary: SessionSummary) -> str:
     lines.append(f"- Session: {summary.id}")
     if conversation.system_prompt:
         lines += ["", "## System prompt", "", *_quoted(conversation.system_prompt)]
+    tree = tree_of(conversation)
     for message in conversation.messages:
         lines += ["", *_markdown_message(message)]
+        place = tree.branching(message.id)
+        if place.count > 1:
+            lines += [
+                "",
+                f"*(version {place.index} of {place.count}; the others are in the app and the JSON export)*",
+            ]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -90,8 +108,6 @@ def _markdown_message(message: Message) -> list[str]:
         out += ["", f"**Tool call** `{call.name}`", "", *_fenced(_pretty_json(call.arguments), "json")]
     if message.status != "complete":
         out += ["", f"*({message.status}{': ' + message.status_detail if message.status_detail else ''})*"]
-    for n, older in enumerate(message.previous_versions, start=1):
-        out += ["", f"<details><summary>Earlier version {n}</summary>", "", _demoted(older), "", "</details>"]
     return out
 
 
@@ -164,6 +180,7 @@ def _local_time(timestamp: float) -> str:
 
 
 def to_json(conversation: Conversation, summary: SessionSummary) -> str:
+    tree = tree_of(conversation)
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -177,15 +194,19 @@ def to_json(conversation: Conversation, summary: SessionSummary) -> str:
             "created": summary.created,
             "updated": summary.updated,
             "archived": summary.archived,
-            "messages": [_message_dict(m) for m in conversation.messages],
+            "current_leaf": conversation.messages[-1].id if conversation.messages else None,
+            "origin_session": summary.origin_session,
+            "origin_message": summary.origin_message,
+            "messages": [_message_dict(m, parent, tree) for m, parent in tree.nodes()],
         },
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _message_dict(message: Message) -> dict[str, Any]:
-    return {
+def _message_dict(message: Message, parent: str | None, tree: ConversationTree) -> dict[str, Any]:
+    out = {
         "id": message.id,
+        "parent": parent,
         "role": message.role,
         "content": message.content,
         "reasoning": message.reasoning,
@@ -197,9 +218,12 @@ def _message_dict(message: Message) -> dict[str, Any]:
         "model": message.model,
         "usage": message.usage,
         "activity": asdict(message.activity) if message.activity else None,
-        "previous_versions": list(message.previous_versions),
         "created": message.created,
     }
+    used = tree.used(message.id)
+    if used is not None:
+        out["used"] = used
+    return out
 
 
 @dataclass(frozen=True)
@@ -209,6 +233,7 @@ class ParsedSession:
     created: float | None
     updated: float | None
     archived: bool
+    origin: tuple[str, str] | None = None
 
 
 def parse_json(text: str) -> ParsedSession:
@@ -220,12 +245,31 @@ def parse_json(text: str) -> ParsedSession:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ImportFailed(f'not a tui-chat session export (expected "format": "{FORMAT}")')
     version = document.get("version")
-    if type(version) is not int or version != VERSION:
-        raise ImportFailed(f"unsupported export version {version!r} (this tui-chat reads version {VERSION})")
+    if type(version) is not int or version not in READABLE_VERSIONS:
+        raise ImportFailed(
+            f"unsupported export version {version!r} (this tui-chat reads versions 1 and {VERSION})"
+        )
     session = _field(document, "session", dict, "", required=True)
     messages = _field(session, "messages", list, "session", required=True)
+    parsed = [_parse_message(m, f"session.messages[{i}]") for i, m in enumerate(messages)]
+    tree = ConversationTree()
+    if version == 1:
+        path = [message for message, _ in parsed]
+        _unique_message_ids(path)
+        tree.add_all((m, parent, None) for m, parent in versions_as_siblings(path))
+        current = path[-1].id if path else None
+    else:
+        _check_tree(parsed, messages)
+        tree.add_all(
+            (m, parent, _field(messages[i], "used", float, f"session.messages[{i}]"))
+            for i, (m, parent) in enumerate(parsed)
+        )
+        current = _field(session, "current_leaf", str, "session")
+    origin_session = _field(session, "origin_session", str, "session")
+    origin_message = _field(session, "origin_message", str, "session")
     conversation = Conversation(
-        messages=[_parse_message(m, f"session.messages[{i}]") for i, m in enumerate(messages)],
+        messages=tree.current_path(current),
+        tree=tree,
         system_prompt=_field(session, "system_prompt", str, "session"),
         model=_field(session, "model", str, "session"),
         id=_field(session, "id", str, "session") or new_id(),
@@ -237,10 +281,22 @@ def parse_json(text: str) -> ParsedSession:
         created=_field(session, "created", float, "session"),
         updated=_field(session, "updated", float, "session"),
         archived=bool(_field(session, "archived", bool, "session")),
+        origin=(origin_session, origin_message) if origin_session and origin_message else None,
     )
 
 
-def _parse_message(data: Any, where: str) -> Message:
+def _check_tree(parsed: list[tuple[Message, str | None]], raw: list[Any]) -> None:
+    ids = [m.id for m, _ in parsed]
+    if len(set(ids)) != len(ids):
+        duplicate = next(i for i in ids if ids.count(i) > 1)
+        raise ImportFailed(f"message id {duplicate!r} appears more than once")
+    known = set(ids)
+    for i, (_, parent) in enumerate(parsed):
+        if parent is not None and parent not in known:
+            raise ImportFailed(f"session.messages[{i}].parent {parent!r} is not a message in the file")
+
+
+def _parse_message(data: Any, where: str) -> tuple[Message, str | None]:
     if not isinstance(data, dict):
         raise ImportFailed(f"{where} must be an object")
     role = _field(data, "role", str, where, required=True)
@@ -248,7 +304,7 @@ def _parse_message(data: Any, where: str) -> Message:
     status = cast(MessageStatus, _field(data, "status", str, where) or "complete")
     _one_of(status, get_args(MessageStatus), f"{where}.status")
     calls = _field(data, "tool_calls", list, where) or []
-    return Message(
+    message = Message(
         role=role,
         content=_field(data, "content", str, where),
         reasoning=_field(data, "reasoning", str, where) or "",
@@ -264,6 +320,7 @@ def _parse_message(data: Any, where: str) -> Message:
         id=_field(data, "id", str, where) or new_id(),
         created=_field(data, "created", float, where) or time.time(),
     )
+    return message, _field(data, "parent", str, where)
 
 
 def _parse_tool_call(data: Any, where: str) -> ToolCall:
@@ -330,9 +387,12 @@ def import_json(store: SessionStore, text: str, *, copy: bool = False) -> Import
         if not copy:
             raise AlreadyImported(conversation.id)
         replaced, conversation.id = conversation.id, new_id()
-    _unique_message_ids(conversation)
     store.save_conversation(
-        conversation, provider=parsed.provider, created=parsed.created, updated=parsed.updated
+        conversation,
+        provider=parsed.provider,
+        created=parsed.created,
+        updated=parsed.updated,
+        origin=parsed.origin,
     )
     if parsed.archived:
         store.set_archived(conversation.id, True)
@@ -340,9 +400,9 @@ def import_json(store: SessionStore, text: str, *, copy: bool = False) -> Import
     return ImportResult(conversation.id, summary.title, summary.message_count, replaced)
 
 
-def _unique_message_ids(conversation: Conversation) -> None:
+def _unique_message_ids(messages: list[Message]) -> None:
     seen: set[str] = set()
-    for message in conversation.messages:
+    for message in messages:
         if message.id in seen:
             message.id = new_id()
         seen.add(message.id)

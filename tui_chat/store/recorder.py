@@ -12,6 +12,11 @@ Rules (issue 4):
 If the stream stalls, a timer on the running asyncio loop (or the injected `schedule`) still
 writes the last text within the interval, so a `kill -9` loses at most that much.
 
+Branches (issue 10): every message is written as a child of the one before it on
+`conversation.messages` (the current path), and the session's current leaf is the path's last
+message. Nothing is ever deleted: cutting the path (edit, regenerate) and appending makes a
+sibling branch; the old one stays in the store.
+
 The recorder never sees settings or credentials: only the conversation and a provider name.
 """
 
@@ -26,7 +31,7 @@ from typing import Any
 
 from tui_chat.engine.conversation import Conversation, Message
 from tui_chat.engine.events import Event, MessageAdded, ReasoningDelta, TextDelta, ToolCallArgumentsDelta
-from tui_chat.store.rows import MessageRow, SessionRow, derived_title, message_row
+from tui_chat.store.rows import MessageRow, SessionRow, derived_title, message_row, path_rows
 from tui_chat.store.sessions import SessionStore
 
 Schedule = Callable[[float, Callable[[], None]], Any]
@@ -110,11 +115,10 @@ class SessionRecorder:
         return self._writer.submit(self._session_row(), rows)
 
     def sync(self) -> Future[None]:
-        """Write the whole conversation, removing stored messages it no longer has. Call after
-        editing history (regenerate, delete a message) or to save a conversation that was
-        started before recording began."""
-        sid = self.conversation.id
-        rows = [message_row(sid, i, m) for i, m in enumerate(self.conversation.messages)]
+        """Write the whole current path and make its end the session's current leaf. Call after
+        cutting the path (edit, regenerate: the messages cut stay stored, as another branch)
+        or to save a conversation that was started before recording began."""
+        rows = path_rows(self.conversation.id, self.conversation.messages)
         self._last_written = {row.id: row for row in rows}
         self._seen = len(rows)
         # The last turn may still be running (recording began mid-turn): its messages stay live,
@@ -122,7 +126,20 @@ class SessionRecorder:
         messages = self.conversation.messages
         start = max((i for i, m in enumerate(messages) if m.role == "user"), default=len(messages))
         self._live = {m.id: m for m in messages[start:]}
-        return self._writer.submit(self._session_row(), rows, keep_only=frozenset(r.id for r in rows))
+        return self._writer.submit(self._session_row(), rows)
+
+    def branch_changed(self) -> Future[None]:
+        """Save which branch is on screen after `conversation.messages` was switched to another
+        (stored) branch (`conversation_tree.switch_sibling` / `show_branch`): only the current
+        leaf and when it was used are written. Not during a turn."""
+        self._live = {}
+        self._last_written = {}
+        self._seen = len(self.conversation.messages)
+        messages = self.conversation.messages
+        used = self.conversation.tree.used(messages[-1].id) if messages else None
+        if used is None:
+            used = self.store.now()
+        return self._writer.submit(self._session_row(leaf_used=used))
 
     def flush(self, timeout: float | None = None) -> None:
         """Checkpoint and wait until it is on disk. Blocks: not for the event loop's thread
@@ -189,8 +206,9 @@ class SessionRecorder:
         rows = []
         for message in self._live.values():
             position = self._position(message)
-            if position is not None:  # removed from the conversation: sync() deletes it
-                rows.append(message_row(sid, position, message))
+            if position is not None:  # cut from the path: it stays stored as it was
+                parent = self.conversation.messages[position - 1].id if position else None
+                rows.append(message_row(sid, position, message, parent))
         return rows
 
     def _position(self, message: Message) -> int | None:
@@ -200,7 +218,7 @@ class SessionRecorder:
                 return i
         return None
 
-    def _session_row(self) -> SessionRow:
+    def _session_row(self, *, leaf_used: float | None = None) -> SessionRow:
         conv = self.conversation
         now = self.store.now()
         return SessionRow(
@@ -212,4 +230,6 @@ class SessionRecorder:
             model=conv.model,
             provider=self.provider,
             system_prompt=conv.system_prompt,
+            current_leaf=conv.messages[-1].id if conv.messages else None,
+            leaf_used=leaf_used,
         )

@@ -33,6 +33,7 @@ MESSAGE_COLUMNS = (
     "activity",
     "previous_versions",
     "created",
+    "parent_id",
 )
 
 
@@ -54,6 +55,7 @@ class MessageRow:
     activity: str | None
     previous_versions: str | None
     created: float
+    parent_id: str | None
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, column) for column in MESSAGE_COLUMNS)
@@ -71,9 +73,14 @@ class SessionRow:
     provider: str | None
     system_prompt: str | None
     archived: bool | None = None  # None: leave as it is
+    current_leaf: str | None = None  # the end of the branch on screen; None: leave as it is
+    leaf_used: float | None = None  # when current_leaf was switched to (picks a branch's leaf)
+    origin_session: str | None = None  # a fork's origin, set when the session is created
+    origin_message: str | None = None
 
 
-def message_row(session_id: str, position: int, message: Message) -> MessageRow:
+def message_row(session_id: str, position: int, message: Message, parent_id: str | None) -> MessageRow:
+    """`position` is the depth on the branch; `parent_id` the message before it there."""
     return MessageRow(
         session_id=session_id,
         id=message.id,
@@ -89,9 +96,15 @@ def message_row(session_id: str, position: int, message: Message) -> MessageRow:
         status=message.status,
         status_detail=message.status_detail,
         activity=_dumps(asdict(message.activity) if message.activity else None),
-        previous_versions=_dumps(list(message.previous_versions) or None),
+        previous_versions=None,  # derived from the sibling branches, never saved
         created=message.created,
+        parent_id=parent_id,
     )
+
+
+def path_rows(session_id: str, messages: list[Message]) -> list[MessageRow]:
+    """Rows for a branch, root first: each message's parent is the one before it."""
+    return [message_row(session_id, i, m, messages[i - 1].id if i else None) for i, m in enumerate(messages)]
 
 
 def message_from_row(row: sqlite3.Row) -> Message:
@@ -114,7 +127,6 @@ def message_from_row(row: sqlite3.Row) -> Message:
         model=row["model"],
         usage=json.loads(row["usage"]) if row["usage"] else None,
         activity=ToolActivity(**activity) if activity else None,
-        previous_versions=json.loads(row["previous_versions"] or "[]"),
         id=row["id"],
         created=row["created"],
     )

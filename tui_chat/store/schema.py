@@ -11,11 +11,24 @@ changes go into a new step appended at the end.
   session list does not count 100,000 messages each time it is shown; and the message index
   rebuilt with a one-letter prefix index, so the browser's first keystroke (one letter, which
   matches nearly every message) does not merge hundreds of words' lists.
+- Version 5: conversations are trees (issue 10). `messages.parent_id` (the message before it on
+  its branch; NULL at the root), `messages.used` (when a leaf was last switched to),
+  `sessions.current_leaf` (the end of the branch on screen), `sessions.origin_session` /
+  `origin_message` (where a fork came from). The linear history becomes one branch; each
+  earlier version a regenerate kept (`previous_versions`) becomes a sibling reply under its
+  turn's user message, and the column is emptied (the siblings are the versions now).
+  `position` stays: it is the depth on the branch.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import uuid
+from collections.abc import Callable
+
+# A step is an SQL statement, or a function for what SQL alone cannot say (JSON to rows).
+Step = str | Callable[[sqlite3.Connection], None]
 
 _VERSION_1 = (
     """
@@ -149,7 +162,75 @@ _VERSION_4 = (
     "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_VERSION_1, _VERSION_2, _VERSION_3, _VERSION_4)
+
+def _earlier_versions_as_siblings(conn: sqlite3.Connection) -> None:
+    """Each earlier version becomes an assistant reply under the turn's user message, created
+    just before the first reply of the turn (siblings are ordered by creation)."""
+    holders = conn.execute(
+        "SELECT seq, session_id, position, model, previous_versions FROM messages "
+        "WHERE previous_versions IS NOT NULL AND previous_versions NOT IN ('', '[]')"
+    ).fetchall()
+    for seq, session_id, position, model, versions_json in holders:
+        try:
+            versions = [v for v in json.loads(versions_json) if isinstance(v, str)]
+        except ValueError:
+            continue  # unreadable: left in the column rather than lost
+        user = conn.execute(
+            "SELECT id, position FROM messages WHERE session_id = ? AND role = 'user' "
+            "AND (position < ? OR (position = ? AND seq < ?)) ORDER BY position DESC, seq DESC LIMIT 1",
+            (session_id, position, position, seq),
+        ).fetchone()
+        if user is None or not versions:
+            continue
+        user_id, user_position = user
+        first = conn.execute(
+            "SELECT created FROM messages WHERE session_id = ? AND parent_id = ? "
+            "ORDER BY created, seq LIMIT 1",
+            (session_id, user_id),
+        ).fetchone()
+        anchor = float(first[0])
+        for n, text in enumerate(versions):
+            conn.execute(
+                "INSERT INTO messages (session_id, id, position, role, content, model, status, "
+                "created, parent_id) VALUES (?, ?, ?, 'assistant', ?, ?, 'complete', ?, ?)",
+                (
+                    session_id,
+                    uuid.uuid4().hex,
+                    user_position + 1,
+                    text,
+                    model,
+                    anchor - (len(versions) - n) * 1e-3,
+                    user_id,
+                ),
+            )
+        conn.execute("UPDATE messages SET previous_versions = NULL WHERE seq = ?", (seq,))
+
+
+_VERSION_5: tuple[Step, ...] = (
+    "ALTER TABLE messages ADD COLUMN parent_id TEXT",
+    "ALTER TABLE messages ADD COLUMN used REAL",
+    "ALTER TABLE sessions ADD COLUMN current_leaf TEXT",
+    "ALTER TABLE sessions ADD COLUMN origin_session TEXT",
+    "ALTER TABLE sessions ADD COLUMN origin_message TEXT",
+    # The stored order was the one branch there was: each message's parent is the one before it.
+    """
+    UPDATE messages SET parent_id = ordered.parent_id
+    FROM (
+        SELECT seq, lag(id) OVER (PARTITION BY session_id ORDER BY position, seq) AS parent_id
+        FROM messages
+    ) AS ordered
+    WHERE messages.seq = ordered.seq
+    """,
+    """
+    UPDATE sessions SET current_leaf = (
+        SELECT m.id FROM messages m WHERE m.session_id = sessions.id ORDER BY m.position DESC, m.seq DESC
+        LIMIT 1
+    )
+    """,
+    _earlier_versions_as_siblings,
+)
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_VERSION_1, _VERSION_2, _VERSION_3, _VERSION_4, _VERSION_5)
 LATEST_VERSION = len(MIGRATIONS)
 
 
@@ -185,8 +266,11 @@ def migrate(conn: sqlite3.Connection) -> int:
         if start > LATEST_VERSION:
             raise NewerSchema(start)
         for steps in MIGRATIONS[start:]:
-            for statement in steps:
-                conn.execute(statement)
+            for step in steps:
+                if isinstance(step, str):
+                    conn.execute(step)
+                else:
+                    step(conn)
         conn.execute(f"PRAGMA user_version = {LATEST_VERSION}")
         conn.execute("COMMIT")
     except BaseException:

@@ -18,11 +18,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui_chat import paths
-from tui_chat.engine.conversation import Conversation
+from tui_chat.engine.conversation import Conversation, Message, new_id
+from tui_chat.engine.conversation_tree import (
+    ConversationTree,
+    add_sibling,
+    fork_path,
+    refresh_previous_versions,
+    show_branch,
+    switch_sibling,
+    tree_of,
+)
 from tui_chat.store import writes
 from tui_chat.store.database import OpenedDatabase, connect, open_database, remove_temporary
 from tui_chat.store.errors import AmbiguousSessionId, SessionNotFound, StoreError
-from tui_chat.store.rows import SessionRow, derived_title, message_from_row, message_row
+from tui_chat.store.rows import SessionRow, derived_title, message_from_row, message_row, path_rows
 from tui_chat.store.search import ELLIPSIS, MATCH_END, MATCH_START, SearchHit, fts_query
 from tui_chat.store.writer import BackgroundWriter
 
@@ -38,11 +47,14 @@ class SessionSummary:
     created: float
     updated: float  # last use
     archived: bool
-    message_count: int  # user and assistant messages: what a reader counts as the chat
+    message_count: int  # user and assistant messages on every branch
+    origin_session: str | None = None  # a fork: the session and message it was made from
+    origin_message: str | None = None
 
 
 _SUMMARY_SELECT = """
-SELECT s.id, s.title, s.model, s.provider, s.created, s.updated, s.archived, s.message_count
+SELECT s.id, s.title, s.model, s.provider, s.created, s.updated, s.archived, s.message_count,
+       s.origin_session, s.origin_message
 FROM sessions s
 """
 
@@ -171,22 +183,93 @@ class SessionStore:
             return conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
 
     def load(self, session_id: str) -> Conversation:
-        """The whole conversation. A reply saved mid-stream comes back as "interrupted"."""
+        """The conversation at its current leaf: `messages` is the branch on screen, `tree`
+        holds every branch. A reply saved mid-stream comes back as "interrupted"."""
         full_id = self.resolve_id(session_id)
         with self._db() as conn:
-            session = conn.execute("SELECT * FROM sessions WHERE id = ?", (full_id,)).fetchone()
-            if session is None:  # deleted between the two statements
-                raise SessionNotFound(f"no saved session matches {session_id!r}")
-            rows = conn.execute(
-                "SELECT * FROM messages WHERE session_id = ? ORDER BY position, seq", (full_id,)
-            ).fetchall()
-        return Conversation(
-            messages=[message_from_row(r) for r in rows],
+            conn.execute("BEGIN")  # the session row and its messages from one snapshot
+            try:
+                session = conn.execute("SELECT * FROM sessions WHERE id = ?", (full_id,)).fetchone()
+                rows = conn.execute(
+                    "SELECT * FROM messages WHERE session_id = ? ORDER BY position, seq", (full_id,)
+                ).fetchall()
+            finally:
+                conn.execute("COMMIT")
+        if session is None:  # deleted between the two statements
+            raise SessionNotFound(f"no saved session matches {session_id!r}")
+        tree = ConversationTree()
+        tree.add_all((message_from_row(r), r["parent_id"], r["used"]) for r in rows)
+        conversation = Conversation(
+            messages=tree.current_path(session["current_leaf"]),
             system_prompt=session["system_prompt"],
             model=session["model"],
             id=full_id,
             title=session["title"],
+            tree=tree,
         )
+        refresh_previous_versions(conversation)
+        return conversation
+
+    def load_branch(self, session_id: str, message_id: str, *, make_current: bool = True) -> Conversation:
+        """The conversation showing the branch that holds `message_id` (a search hit), down to
+        the leaf used last below it; saved as the current branch unless `make_current=False`.
+        An unknown message id gives the current branch."""
+        conversation = self.load(session_id)
+        if message_id in conversation.tree and not any(m.id == message_id for m in conversation.messages):
+            show_branch(conversation, message_id, now=self.now())
+            if make_current:
+                self._set_leaf(conversation)
+        return conversation
+
+    def switch_branch(self, session_id: str, message_id: str, step: int) -> Conversation | None:
+        """Switch to the previous (-1) / next (+1) sibling of `message_id` and save that as the
+        current branch; None when there is no sibling that way. (The app switches its own
+        in-memory conversation with `conversation_tree.switch_sibling` and saves with
+        `SessionRecorder.branch_changed`; this is the same for callers without a recorder.)"""
+        conversation = self.load(session_id)
+        if message_id not in conversation.tree:
+            raise SessionNotFound(f"no message {message_id!r} in session {conversation.id}")
+        if not switch_sibling(conversation, message_id, step, now=self.now()):
+            return None
+        self._set_leaf(conversation)
+        return conversation
+
+    def add_sibling(self, session_id: str, message_id: str, message: Message) -> Conversation:
+        """Save `message` as the newest sibling of `message_id` (an edited question, another
+        reply) and make it the current leaf. Nothing is removed."""
+        conversation = self.load(session_id)
+        if message_id not in conversation.tree:
+            raise SessionNotFound(f"no message {message_id!r} in session {conversation.id}")
+        add_sibling(conversation, message_id, message)
+        refresh_previous_versions(conversation)
+        rows = path_rows(conversation.id, conversation.messages)[-1:]
+        with self._db() as conn, writes.write_transaction(conn):
+            writes.upsert_messages(conn, rows)
+            conn.execute(
+                "UPDATE sessions SET current_leaf = ?, updated = max(updated, ?) WHERE id = ?",
+                (message.id, self.now(), conversation.id),
+            )
+        return conversation
+
+    def fork(self, session_id: str, message_id: str) -> str:
+        """A new session holding a copy of the path from the root to `message_id`, titled
+        "<title> (fork)" and linked to its origin (`SessionSummary.origin_session` /
+        `origin_message`). Returns its id; the origin is unchanged."""
+        origin = self.load(session_id)
+        if message_id not in origin.tree:
+            raise SessionNotFound(f"no message {message_id!r} in session {origin.id}")
+        summary = self.summary(origin.id)
+        fork = Conversation(
+            messages=fork_path(origin, message_id),
+            system_prompt=origin.system_prompt,
+            model=origin.model,
+            id=new_id(),
+            title=f"{origin.title or derived_title(origin) or 'Untitled session'} (fork)",
+        )
+        self.save_conversation(
+            fork, provider=summary.provider, origin=(origin.id, message_id), created=self.now()
+        )
+        return fork.id
 
     def summary(self, session_id: str) -> SessionSummary:
         full_id = self.resolve_id(session_id)
@@ -259,13 +342,18 @@ class SessionStore:
         provider: str | None = None,
         created: float | None = None,
         updated: float | None = None,
+        origin: tuple[str, str] | None = None,
     ) -> None:
-        """Write the whole conversation: session row, every message, and remove stored
-        messages that are no longer in it. `conversation.title`, when set, replaces the
-        stored title; when None, a title is derived from the first user message."""
+        """Write the whole conversation: session row and every message of every branch in
+        `conversation.tree` (the current path included, its end as the current leaf). Stored
+        messages the conversation does not hold are kept (nothing is deleted). `title`, when
+        set, replaces the stored title; when None, one is derived from the first user message.
+        `origin`: (session id, message id) a fork was made from, for a new session."""
         now = self.now()
-        first = min((m.created for m in conversation.messages), default=now)
+        tree = tree_of(conversation)
+        first = min((m.created for m, _ in tree.nodes()), default=now)
         explicit = conversation.title is not None
+        leaf = conversation.messages[-1].id if conversation.messages else None
         session = SessionRow(
             id=conversation.id,
             title=conversation.title if explicit else derived_title(conversation),
@@ -275,12 +363,21 @@ class SessionStore:
             model=conversation.model,
             provider=provider,
             system_prompt=conversation.system_prompt,
+            current_leaf=leaf,
+            leaf_used=tree.used(leaf) if leaf is not None else None,
+            origin_session=origin[0] if origin else None,
+            origin_message=origin[1] if origin else None,
         )
-        rows = [message_row(conversation.id, i, m) for i, m in enumerate(conversation.messages)]
+        depth: dict[str | None, int] = {None: -1}
+        rows = []
+        for message, parent in tree.nodes():
+            depth[message.id] = depth[parent] + 1
+            rows.append(message_row(conversation.id, depth[message.id], message, parent))
+        used = [(tree.used(m.id), conversation.id, m.id) for m, _ in tree.nodes() if tree.used(m.id)]
         with self._db() as conn, writes.write_transaction(conn):
             writes.upsert_session(conn, session)
-            writes.delete_messages_except(conn, conversation.id, [r.id for r in rows])
             writes.upsert_messages(conn, rows)
+            conn.executemany("UPDATE messages SET used = ? WHERE session_id = ? AND id = ?", used)
 
     def rename(self, session_id: str, title: str) -> None:
         title = " ".join(title.split())
@@ -309,6 +406,16 @@ class SessionStore:
             return self._writer
 
     # -- internals -------------------------------------------------------------------------
+
+    def _set_leaf(self, conversation: Conversation) -> None:
+        leaf = conversation.messages[-1].id if conversation.messages else None
+        with self._db() as conn, writes.write_transaction(conn):
+            conn.execute("UPDATE sessions SET current_leaf = ? WHERE id = ?", (leaf, conversation.id))
+            if leaf is not None:
+                conn.execute(
+                    "UPDATE messages SET used = ? WHERE session_id = ? AND id = ?",
+                    (conversation.tree.used(leaf), conversation.id, leaf),
+                )
 
     def _update(self, session_id: str, sql: str, params: tuple[object, ...]) -> None:
         full_id = self.resolve_id(session_id)
@@ -349,4 +456,6 @@ def _summary(row: sqlite3.Row) -> SessionSummary:
         updated=row["updated"],
         archived=bool(row["archived"]),
         message_count=row["message_count"],
+        origin_session=row["origin_session"],
+        origin_message=row["origin_message"],
     )

@@ -13,11 +13,11 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tui_chat.store.errors import StoreError
 from tui_chat.store.rows import MessageRow, SessionRow
-from tui_chat.store.writes import delete_messages_except, upsert_messages, upsert_session, write_transaction
+from tui_chat.store.writes import upsert_messages, upsert_session, write_transaction
 
 RETRY_SECONDS = 1.0
 
@@ -27,22 +27,27 @@ class _Batch:
     sessions: dict[str, SessionRow] = field(default_factory=dict)
     # Keyed by (session id, message id): the latest snapshot of a message wins.
     messages: dict[tuple[str, str], MessageRow] = field(default_factory=dict)
-    prunes: dict[str, frozenset[str]] = field(default_factory=dict)
     waiters: list[Future[None]] = field(default_factory=list)
 
     def empty(self) -> bool:
-        return not (self.sessions or self.messages or self.prunes or self.waiters)
+        return not (self.sessions or self.messages or self.waiters)
 
     def merge_older(self, older: _Batch) -> None:
         """Put a failed batch back underneath whatever arrived since."""
         for sid, row in older.sessions.items():
             self.sessions.setdefault(sid, row)
         for key, msg in older.messages.items():
-            pruned = self.prunes.get(key[0])
-            if key not in self.messages and (pruned is None or key[1] in pruned):
-                self.messages[key] = msg
-        for sid, keep in older.prunes.items():
-            self.prunes.setdefault(sid, keep)
+            self.messages.setdefault(key, msg)
+
+
+def _merged(older: SessionRow | None, newer: SessionRow) -> SessionRow:
+    """A newer snapshot of a session replaces an older one, but keeps a leaf switch the older
+    one carried for the same leaf (so coalescing never loses when a branch was used)."""
+    if older is None or newer.leaf_used is not None or older.leaf_used is None:
+        return newer
+    if older.current_leaf != newer.current_leaf:
+        return newer
+    return replace(newer, leaf_used=older.leaf_used)
 
 
 class BackgroundWriter:
@@ -61,22 +66,16 @@ class BackgroundWriter:
         self,
         session: SessionRow,
         messages: Iterable[MessageRow] = (),
-        *,
-        keep_only: frozenset[str] | None = None,
     ) -> Future[None]:
-        """Queue a session row and message snapshots. `keep_only` also deletes the session's
-        other messages (for edited history)."""
+        """Queue a session row and message snapshots. Nothing is ever deleted here: an edit or
+        a regenerate leaves the old branch in place."""
         done: Future[None] = Future()
         with self._wake:
             if self._closing:
                 done.set_exception(StoreError(self.error or "the session store is closed"))
                 return done
             batch = self._pending
-            batch.sessions[session.id] = session
-            if keep_only is not None:
-                batch.prunes[session.id] = keep_only
-                for key in [k for k in batch.messages if k[0] == session.id and k[1] not in keep_only]:
-                    del batch.messages[key]  # removed from the conversation: do not resurrect
+            batch.sessions[session.id] = _merged(batch.sessions.get(session.id), session)
             for row in messages:
                 batch.messages[(row.session_id, row.id)] = row
             batch.waiters.append(done)
@@ -130,8 +129,6 @@ class BackgroundWriter:
             with write_transaction(conn):
                 for session in batch.sessions.values():
                     upsert_session(conn, session)
-                for session_id, keep in batch.prunes.items():
-                    delete_messages_except(conn, session_id, keep)
                 upsert_messages(conn, batch.messages.values())
         except sqlite3.Error as exc:
             self._retry_later(batch, f"could not save the conversation: {exc}")

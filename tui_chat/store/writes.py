@@ -13,15 +13,22 @@ from contextlib import contextmanager
 from tui_chat.store.rows import MESSAGE_COLUMNS, MessageRow, SessionRow
 
 _UPSERT_SESSION = """
-INSERT INTO sessions (id, title, created, updated, model, provider, system_prompt, archived)
-VALUES (:id, :title, :created, :updated, :model, :provider, :system_prompt, coalesce(:archived, 0))
+INSERT INTO sessions (
+    id, title, created, updated, model, provider, system_prompt, archived, current_leaf,
+    origin_session, origin_message
+)
+VALUES (
+    :id, :title, :created, :updated, :model, :provider, :system_prompt, coalesce(:archived, 0),
+    :current_leaf, :origin_session, :origin_message
+)
 ON CONFLICT (id) DO UPDATE SET
     title = CASE WHEN :explicit THEN coalesce(excluded.title, title) ELSE coalesce(title, excluded.title) END,
     updated = max(updated, excluded.updated),
     model = excluded.model,
     provider = coalesce(excluded.provider, provider),
     system_prompt = excluded.system_prompt,
-    archived = coalesce(:archived, archived)
+    archived = coalesce(:archived, archived),
+    current_leaf = coalesce(excluded.current_leaf, current_leaf)
 """
 
 _UPSERT_MESSAGE = (
@@ -57,20 +64,17 @@ def upsert_session(conn: sqlite3.Connection, row: SessionRow) -> None:
             "provider": row.provider,
             "system_prompt": row.system_prompt,
             "archived": None if row.archived is None else int(row.archived),
+            "current_leaf": row.current_leaf,
+            "origin_session": row.origin_session,
+            "origin_message": row.origin_message,
         },
     )
+    if row.current_leaf is not None and row.leaf_used is not None:
+        conn.execute(
+            "UPDATE messages SET used = ? WHERE session_id = ? AND id = ?",
+            (row.leaf_used, row.id, row.current_leaf),
+        )
 
 
 def upsert_messages(conn: sqlite3.Connection, rows: Iterable[MessageRow]) -> None:
     conn.executemany(_UPSERT_MESSAGE, (row.values() for row in rows))
-
-
-def delete_messages_except(conn: sqlite3.Connection, session_id: str, keep: Iterable[str]) -> None:
-    """Remove the session's messages that are no longer in the conversation (edited history)."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep_ids (id TEXT PRIMARY KEY)")
-    conn.execute("DELETE FROM temp.keep_ids")
-    conn.executemany("INSERT OR IGNORE INTO temp.keep_ids VALUES (?)", ((i,) for i in keep))
-    conn.execute(
-        "DELETE FROM messages WHERE session_id = ? AND id NOT IN (SELECT id FROM temp.keep_ids)",
-        (session_id,),
-    )
