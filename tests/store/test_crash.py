@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from tui_chat.engine.conversation import Conversation
 from tui_chat.store import SessionStore
 
 INTERVAL = 0.25
@@ -32,6 +33,11 @@ async def main() -> None:
     conv = Conversation(model="fake-model")
     recorder = SessionRecorder(Path(sys.argv[1]), conv, checkpoint_interval=float(sys.argv[2]))
     recorder.record_user_message(conv.add(Message("user", "Tell me a long story"))).result()
+    if sys.argv[3] == "branch":  # a first reply, then regenerate: the story streams on a branch
+        conv.add(Message("assistant", "Once upon a time."))
+        recorder.sync().result()
+        del conv.messages[1:]
+        recorder.sync().result()
     reply = conv.add(Message("assistant", "", status="streaming"))
     recorder.handle(MessageAdded(reply))
     print("session", conv.id, flush=True)
@@ -51,8 +57,24 @@ def full_text(tokens: int) -> str:
 
 
 def test_kill_9_mid_reply_loses_at_most_the_last_checkpoint_interval(db_path: Path) -> None:
+    saved = kill_mid_reply(db_path, "plain")
+    assert len(saved.tree) == 2
+
+
+def test_kill_9_mid_reply_on_a_branch_reopens_that_branch_with_its_sibling_intact(db_path: Path) -> None:
+    saved = kill_mid_reply(db_path, "branch")
+    question = saved.messages[0]
+    assert [m.content for m in saved.tree.children(question.id)] == [
+        "Once upon a time.",
+        saved.messages[1].content,
+    ]
+
+
+def kill_mid_reply(db_path: Path, mode: str) -> Conversation:
+    """Run the child, kill -9 it a second into the reply, and check what reopens: the
+    question and the interrupted reply, all but the last interval of it."""
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db_path), str(INTERVAL)],
+        [sys.executable, "-c", CHILD, str(db_path), str(INTERVAL), mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -90,3 +112,4 @@ def test_kill_9_mid_reply_loses_at_most_the_last_checkpoint_interval(db_path: Pa
     must_have = sum(1 for t in token_times if t <= killed_at - INTERVAL - COMMIT_ALLOWANCE)
     assert must_have > 0
     assert saved.startswith(full_text(must_have))
+    return conversation

@@ -102,6 +102,7 @@ def test_a_version_2_database_gains_reasoning_and_keeps_its_rows(db_path: Path) 
     conn = sqlite3.connect(db_path)
     conn.executescript(VERSION_1)
     for statement in MIGRATIONS[1]:  # version 1 -> 2, as released
+        assert isinstance(statement, str)  # steps before version 5 are all SQL
         conn.execute(statement)
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
@@ -126,6 +127,7 @@ def test_a_version_3_database_gains_message_counts_that_follow_every_change(db_p
     conn.executescript(VERSION_1)
     for steps in MIGRATIONS[1:3]:  # version 1 -> 3, as released
         for statement in steps:
+            assert isinstance(statement, str)
             conn.execute(statement)
     conn.execute(
         "INSERT INTO messages (session_id, id, position, role, content, created) "
