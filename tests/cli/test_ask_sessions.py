@@ -11,6 +11,8 @@ import pytest
 from tests.cli.helpers import Run, run_cli
 from tests.fakeserver import FakeServer, RecordedRequest, Reply, chunk, text_reply
 from tui_chat.commands.ask_output import PlainOutput
+from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.engine.conversation_tree import add_sibling
 from tui_chat.store import SessionStore
 
 SECRET = "sk-test-secret-key-0123456789"
@@ -191,3 +193,21 @@ def test_plain_mode_names_the_session_on_a_terminal_only() -> None:
     PlainOutput(io.StringIO(), terminal).saved("3f2a9c0d11223344")
     assert piped.getvalue() == ""
     assert terminal.getvalue() == "tui-chat: saved as session 3f2a9c0d (`tui-chat ask --continue` goes on)\n"
+
+
+def test_session_continues_the_current_branch_of_a_branched_session(ask, fake_server: FakeServer) -> None:
+    conv = Conversation(model="fake-model")
+    conv.add(Message("user", "Pick a colour"))
+    red = conv.add(Message("assistant", "Red."))
+    add_sibling(conv, red.id, Message("assistant", "Blue."))  # regenerated: Blue is on screen
+    with SessionStore.open() as store:
+        store.save_conversation(conv)
+    fake_server.script(text_reply("Navy."))
+
+    assert ask("--session", conv.id, "a darker one?").code == 0
+
+    assert [m["content"] for m in sent_messages(fake_server)] == ["Pick a colour", "Blue.", "a darker one?"]
+    with SessionStore.open() as store:
+        reopened = store.load(conv.id)
+        assert [m.content for m in reopened.messages] == ["Pick a colour", "Blue.", "a darker one?", "Navy."]
+        assert [m.content for m in reopened.tree.siblings(red.id)] == ["Red.", "Blue."]  # kept

@@ -12,7 +12,8 @@ import pytest
 from tests.store.support import WallClock, chat, weather_conversation
 from tui_chat import paths
 from tui_chat.cli import main
-from tui_chat.engine.conversation import Conversation
+from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.engine.conversation_tree import add_sibling
 
 
 @dataclass
@@ -209,3 +210,35 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"tui-chat {__version__}\n"
+
+
+def test_sessions_search_finds_text_on_a_branch_not_shown_and_names_its_message(tui_chat) -> None:
+    conv = chat("Which bread?", "Rye bread.")
+    rye = conv.messages[1]
+    add_sibling(conv, rye.id, Message("assistant", "Sourdough bread."))  # regenerated
+    saved(conv)
+
+    [hit] = json.loads(tui_chat("sessions", "--search", "rye", "--json").out)
+
+    assert (hit["session_id"], hit["message_id"]) == (conv.id, rye.id)
+    from tui_chat.store import SessionStore
+
+    with SessionStore.open() as store:
+        assert [m.content for m in store.load(conv.id).messages] == ["Which bread?", "Sourdough bread."]
+        assert [m.content for m in store.load_branch(conv.id, rye.id).messages] == [
+            "Which bread?",
+            "Rye bread.",
+        ]
+
+
+def test_sessions_json_names_a_forks_origin(tui_chat) -> None:
+    conv = chat("Plan a trip", "Lisbon.")
+    saved(conv)
+    from tui_chat.store import SessionStore
+
+    with SessionStore.open() as store:
+        fork_id = store.fork(conv.id, conv.messages[1].id)
+    listed = {s["id"]: s for s in json.loads(tui_chat("sessions", "--json").out)}
+    assert listed[fork_id]["title"] == "Plan a trip (fork)"
+    assert listed[fork_id]["origin"] == {"session": conv.id, "message": conv.messages[1].id}
+    assert listed[conv.id]["origin"] is None

@@ -151,6 +151,8 @@ def _summary_json(s: SessionSummary) -> dict[str, Any]:
         "created": _iso(s.created),
         "updated": _iso(s.updated),
         "archived": s.archived,
+        # A fork: the session and message it was made from.
+        "origin": {"session": s.origin_session, "message": s.origin_message} if s.origin_session else None,
     }
 
 
