@@ -1,0 +1,150 @@
+"""Switching a branch in a 1,000-message session, against opening it (issue 10: "within the time
+the session takes to open").
+
+Builds `long_session(1000)` (tests/ui/app_support.py, as benchmarks/open_session.py), then
+branches it the heavy way: the second question gets an edited sibling whose branch is a full
+copy of everything below (so a switch there replaces ~996 messages on screen), and every 25th
+turn's answer a regenerated sibling. Saves it to a throwaway store and prints, medians of
+--runs:
+
+- store: `SessionStore.load` (the tree, at its current leaf), `switch_branch` (load, switch,
+  save the leaf), and the in-memory `switch_sibling` plus `SessionRecorder.branch_changed`;
+- app (120x40, run_test): opening the session (`load_conversation`) until its last message is
+  on screen and the sidebar filled, and a switch at the second question shown the same way
+  (switch_sibling, then `load_conversation` of the new path: the most a branch UI would redraw).
+
+    python benchmarks/branch_switch.py [--messages 1000] [--runs 3]
+
+It prints figures; it is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.open_session import last_message_painted, sidebar_filled  # noqa: E402
+from tests.ui.app_support import long_session  # noqa: E402
+from tui_chat.config import Settings  # noqa: E402
+from tui_chat.engine.conversation import Conversation, Message, new_id  # noqa: E402
+from tui_chat.engine.conversation_tree import add_sibling, show_branch, switch_sibling  # noqa: E402
+from tui_chat.store import SessionRecorder, SessionStore  # noqa: E402
+from tui_chat.ui.app import ChatApp  # noqa: E402
+
+
+def branched_session(messages: int) -> tuple[Conversation, str]:
+    """The long session with branches; returns it and the message whose sibling to switch to."""
+    conv = long_session(messages)
+    original = list(conv.messages)
+    for turn in range(0, len(original) // 4, 25):  # regenerated answers
+        answer = original[turn * 4 + 3]
+        add_sibling(conv, answer.id, Message("assistant", f"Another answer to question {turn}."))
+        show_branch(conv, original[-1].id)
+    edited = original[4]  # the second question: an edited sibling with a full branch below
+    add_sibling(conv, edited.id, replace(edited, id=new_id(), content=edited.content + " (edited)"))
+    for message in original[5:]:
+        conv.add(replace(message, id=new_id(), tool_calls=list(message.tool_calls)))
+    show_branch(conv, original[-1].id, now=time.time())
+    return conv, edited.id
+
+
+def median_ms(run: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+async def shown(app: ChatApp, conversation: Conversation) -> float:
+    started = time.perf_counter()
+    task = asyncio.get_running_loop().create_task(app.load_conversation(conversation))
+    while not (last_message_painted(app, conversation) and sidebar_filled(app, conversation)):
+        await asyncio.sleep(0.005)
+        if time.perf_counter() - started > 60:
+            raise SystemExit("not shown within 60 s")
+    done = time.perf_counter() - started
+    await task
+    return done
+
+
+async def app_figures(conversation: Conversation, switch_at: str) -> tuple[float, float]:
+    settings = Settings(model="fake-model", base_url="http://127.0.0.1:9/v1", api_key="x")
+    app = ChatApp(settings, freeze_gc=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        opened = await shown(app, conversation)
+        await pilot.pause()
+        started = time.perf_counter()
+        assert switch_sibling(conversation, switch_at, +1, now=time.time())
+        switched = time.perf_counter() - started
+        switched += await shown(app, conversation)
+        await pilot.pause()
+        switch_sibling(conversation, conversation.messages[4].id, -1, now=time.time())  # back
+    return opened, switched
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    conversation, switch_at = branched_session(args.messages)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SessionStore.open(Path(tmp) / "sessions.sqlite3")
+        store.save_conversation(conversation)
+        loaded = store.load(conversation.id)
+        print(
+            f"{len(loaded.messages)} messages on the current branch, {len(loaded.tree)} in the tree, 120x40"
+        )
+        load_ms = median_ms(lambda: store.load(conversation.id), args.runs)
+        state = {"step": +1}
+
+        def persisted_switch() -> None:
+            at = switch_at if state["step"] > 0 else flip(store)
+            store.switch_branch(conversation.id, at, state["step"])
+            state["step"] = -state["step"]
+
+        def flip(store: SessionStore) -> str:
+            return store.load(conversation.id).messages[4].id
+
+        switch_ms = median_ms(persisted_switch, args.runs * 2)
+        recorder = SessionRecorder(store, loaded)
+        steps = {"at": switch_at, "step": +1}
+
+        def in_memory_switch() -> None:
+            switch_sibling(loaded, steps["at"], int(steps["step"]), now=time.time())
+            recorder.branch_changed().result(timeout=10)
+            steps["at"], steps["step"] = loaded.messages[4].id, -int(steps["step"])
+
+        memory_ms = median_ms(in_memory_switch, args.runs * 2)
+        recorder.close()
+        store.close()
+    print(f"store: load {load_ms:.1f} ms, switch_branch (load + save) {switch_ms:.1f} ms,")
+    print(f"       in-memory switch_sibling + recorder.branch_changed {memory_ms:.1f} ms")
+    opens, switches = [], []
+    for run in range(args.runs):
+        fresh, at = branched_session(args.messages)
+        opened, switched = asyncio.run(app_figures(fresh, at))
+        opens.append(opened)
+        switches.append(switched)
+        print(f"run {run + 1}: open {opened:.2f} s, switch at the second question shown {switched:.2f} s")
+    print(
+        f"median: open {statistics.median(opens):.2f} s, switch {statistics.median(switches):.2f} s "
+        f"({statistics.median(switches) / statistics.median(opens):.0%} of the open)"
+    )
+
+
+if __name__ == "__main__":
+    main()
