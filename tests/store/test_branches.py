@@ -342,3 +342,21 @@ def test_a_database_written_by_the_release_before_branches_migrates_into_a_tree(
             query = "SELECT count(*) FROM messages WHERE previous_versions IS NOT NULL"
             stored = conn.execute(query).fetchone()[0]
         assert stored == 0  # the versions live in the siblings now, once
+
+
+def test_the_open_conversations_tree_knows_every_recorded_message_after_a_cut(store: SessionStore) -> None:
+    """Today's UI cuts the path itself (del messages[...]): what was recorded stays a sibling
+    in memory too, so the branch UI's "2/2" is right before any reload."""
+    conv = Conversation(model="m")
+    recorder = SessionRecorder(store, conv)
+    question = conv.add(Message("user", "Q"))
+    recorder.record_user_message(question).result(timeout=10)
+    first = conv.add(Message("assistant", "one"))
+    recorder.handle(MessageAdded(first))
+    del conv.messages[1:]
+    recorder.sync().result(timeout=10)
+    second = conv.add(Message("assistant", "two"))
+    recorder.handle(MessageAdded(second))
+    recorder.close()
+    assert tree_of(conv).branching(second.id) == Branching(2, 2)
+    assert store.load(conv.id).tree.branching(second.id) == Branching(2, 2)

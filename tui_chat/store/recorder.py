@@ -208,6 +208,8 @@ class SessionRecorder:
             position = self._position(message)
             if position is not None:  # cut from the path: it stays stored as it was
                 parent = self.conversation.messages[position - 1].id if position else None
+                # The tree knows what is saved, so a later cut keeps it as a sibling there too.
+                self.conversation.tree.add(message, parent)
                 rows.append(message_row(sid, position, message, parent))
         return rows
 
