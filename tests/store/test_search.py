@@ -122,3 +122,21 @@ def test_a_streaming_reply_is_searchable_as_it_grows(store: SessionStore) -> Non
     store.save_conversation(conv)
     assert len(store.search("dragon")) == 1
     assert store.search("upon dragon") != []
+
+
+def test_the_snippet_is_the_window_with_the_most_of_the_words_searched(store: SessionStore) -> None:
+    words = [f"filler{i}" for i in range(100)]
+    words[10] = "alpha"
+    words[60], words[63] = "alpha", "Béta"
+    store.save_conversation(chat("q", " ".join(words)))
+    [hit] = store.search("alpha beta")
+    assert marked(hit).split() == [
+        "…filler54",
+        *[f"filler{i}" for i in range(55, 60)],
+        "[alpha]",
+        "filler61",
+        "filler62",
+        "[Béta]",
+        *[f"filler{i}" for i in range(64, 69)],
+        "filler69…",
+    ]

@@ -32,7 +32,15 @@ from tui_chat.store import writes
 from tui_chat.store.database import OpenedDatabase, connect, open_database, remove_temporary
 from tui_chat.store.errors import AmbiguousSessionId, SessionNotFound, StoreError
 from tui_chat.store.rows import SessionRow, derived_title, message_from_row, message_row, path_rows
-from tui_chat.store.search import ELLIPSIS, MATCH_END, MATCH_START, SearchHit, fts_query
+from tui_chat.store.search import (
+    MATCH_END,
+    MATCH_START,
+    MatchTerms,
+    SearchHit,
+    fts_query,
+    match_terms,
+    snippet,
+)
 from tui_chat.store.writer import BackgroundWriter
 
 SNIPPET_TOKENS = 16
@@ -103,15 +111,14 @@ JOIN sessions s ON s.seq = sessions_fts.rowid
 WHERE sessions_fts MATCH :query
 """
 
+# The message hits' text; their snippets are made in Python (`search.snippet`), far cheaper
+# than FTS5's snippet(), which re-tokenizes each hit inside SQLite.
 _MESSAGE_HITS = """
 SELECT 1 AS kind, m.seq AS hit, s.id AS session_id, s.title, s.updated, s.archived,
-       m.id AS message_id, m.role, m.position,
-       snippet(messages_fts, 0, :start, :end, :ellipsis, :tokens) AS snippet
+       m.id AS message_id, m.role, m.position, m.content
 FROM json_each(:hits) AS h
-CROSS JOIN messages_fts ON messages_fts.rowid = h.value
-JOIN messages m ON m.seq = messages_fts.rowid
+JOIN messages m ON m.seq = h.value
 JOIN sessions s ON s.id = m.session_id
-WHERE messages_fts MATCH :query
 """
 
 
@@ -317,7 +324,7 @@ class SessionStore:
             "limit": limit,
             "candidates": CANDIDATES,
         }
-        marks = {"query": query, "start": MATCH_START, "end": MATCH_END, "ellipsis": ELLIPSIS}
+        marks = {"query": query, "start": MATCH_START, "end": MATCH_END}
         with self._db() as conn:
             conn.execute("BEGIN")  # both steps read the same snapshot
             try:
@@ -325,13 +332,12 @@ class SessionStore:
                 titles = [hit for kind, hit in order if kind == 0]
                 messages = [hit for kind, hit in order if kind == 1]
                 rows = conn.execute(_TITLE_HITS, {**marks, "hits": json.dumps(titles)}).fetchall()
-                rows += conn.execute(
-                    _MESSAGE_HITS, {**marks, "hits": json.dumps(messages), "tokens": SNIPPET_TOKENS}
-                ).fetchall()
+                rows += conn.execute(_MESSAGE_HITS, {"hits": json.dumps(messages)}).fetchall()
             finally:
                 conn.execute("COMMIT")
+        terms = match_terms(text)
         found = {(r["kind"], r["hit"]): r for r in rows}
-        return [_search_hit(found[key]) for key in order if key in found]
+        return [_search_hit(found[key], terms) for key in order if key in found]
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -433,7 +439,7 @@ class SessionStore:
                 raise StoreError(f"session database {self.path}: {exc}") from exc
 
 
-def _search_hit(row: sqlite3.Row) -> SearchHit:
+def _search_hit(row: sqlite3.Row, terms: MatchTerms) -> SearchHit:
     return SearchHit(
         session_id=row["session_id"],
         title=row["title"],
@@ -442,7 +448,8 @@ def _search_hit(row: sqlite3.Row) -> SearchHit:
         message_id=row["message_id"],
         role=row["role"],
         position=row["position"],
-        snippet=row["snippet"] or "",
+        snippet=(row["snippet"] if row["kind"] == 0 else snippet(row["content"] or "", terms, SNIPPET_TOKENS))
+        or "",
     )
 
 
