@@ -17,6 +17,7 @@ from tui_chat.engine.conversation_tree import (
     Branching,
     add_sibling,
     branch_above,
+    branch_points,
     fork_path,
     show_branch,
     switch_sibling,
@@ -59,6 +60,11 @@ def test_siblings_are_ordered_by_creation_and_numbered_from_one() -> None:
     assert tree.branching(m["q2b"].id) == Branching(2, 2)
     assert tree.branching(m["q1"].id) == Branching(1, 1)
     assert len(tree) == 7  # nothing was lost by editing or regenerating
+
+
+def test_branch_points_name_the_messages_on_the_path_that_have_other_versions() -> None:
+    conv, m = branched()
+    assert branch_points(conv) == {m["a1"].id: Branching(1, 2), m["q2b"].id: Branching(2, 2)}
 
 
 def test_switching_a_sibling_shows_the_branch_used_last_below_it() -> None:

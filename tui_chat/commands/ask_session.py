@@ -1,7 +1,9 @@
 """Which conversation `tui-chat ask` continues, and saving it as the turn runs.
 
 `--continue` reopens the most recently used session (archived ones are skipped), `--session ID`
-a given one (a unique prefix is enough), otherwise a new conversation starts. The turn is written
+a given one (a unique prefix is enough), otherwise a new conversation starts. A session with
+branches goes on from its current branch (the one last on screen): the new exchange is saved
+below that branch's last message. The turn is written
 through a `SessionRecorder` (the user's message is committed before the request goes out) unless
 `--no-save`. A reopened session keeps its model and system prompt unless `--model` / `--system`
 are given on the command line (the environment and the config file do not override them).

@@ -196,6 +196,18 @@ def tree_of(conversation: Conversation) -> ConversationTree:
     return tree
 
 
+def branch_points(conversation: Conversation) -> dict[str, Branching]:
+    """Where the current path has other versions: message id -> its place among its siblings,
+    for the messages that have siblings (what the log marks "2/3")."""
+    tree = tree_of(conversation)
+    out = {}
+    for message in conversation.messages:
+        place = tree.branching(message.id)
+        if place.count > 1:
+            out[message.id] = place
+    return out
+
+
 def show_branch(conversation: Conversation, message_id: str, *, now: float | None = None) -> None:
     """Make the branch that holds `message_id` the current path (e.g. a search hit)."""
     tree = tree_of(conversation)
