@@ -9,9 +9,10 @@ turn's answer a regenerated sibling. Saves it to a throwaway store and prints, m
 
 - store: `SessionStore.load` (the tree, at its current leaf), `switch_branch` (load, switch,
   save the leaf), and the in-memory `switch_sibling` plus `SessionRecorder.branch_changed`;
-- app (120x40, run_test): opening the session (`load_conversation`) until its last message is
-  on screen and the sidebar filled, and a switch at the second question shown the same way
-  (switch_sibling, then `load_conversation` of the new path: the most a branch UI would redraw).
+- app (120x40, run_test): opening the session (`load_conversation`, over another 1,000-message
+  session on screen, as from the browser) until its last message is on screen and the sidebar
+  filled, and a switch at the second question shown the same way (switch_sibling, then
+  `load_conversation` of the new path: the most a branch UI would redraw).
 
     python benchmarks/branch_switch.py [--messages 1000] [--runs 3]
 
@@ -84,6 +85,8 @@ async def app_figures(conversation: Conversation, switch_at: str) -> tuple[float
     app = ChatApp(settings, freeze_gc=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        await shown(app, long_session(len(conversation.messages)))  # a session already on screen,
+        await pilot.pause()  # as when one is opened from the browser
         opened = await shown(app, conversation)
         await pilot.pause()
         started = time.perf_counter()
