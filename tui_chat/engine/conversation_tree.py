@@ -287,10 +287,17 @@ def refresh_previous_versions(conversation: Conversation) -> None:
 
 
 def _final_reply_text(tree: ConversationTree, first: Message) -> str:
-    branch = tree.branch_through(first.id)
-    start = next(i for i, m in enumerate(branch) if m.id == first.id)
+    # Walk up from the leaf to `first` only: the path above it may be a thousand messages long.
+    leaf = tree.leaf_below(first.id)
+    below: list[Message] = []
+    current: str | None = leaf.id if leaf is not None else None
+    while current is not None:
+        below.append(tree.get(current))
+        if current == first.id:
+            break
+        current = tree.parent_id(current)
     text = ""
-    for message in branch[start:]:
+    for message in reversed(below):
         if message.role == "user":
             break
         if message.role == "assistant" and message.content:
