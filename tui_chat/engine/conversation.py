@@ -104,7 +104,8 @@ class Conversation:
     """A session's messages plus the settings that shape the next request.
 
     `messages` is the current path (root to the current leaf): what is sent and shown. `tree`
-    holds every branch (see `conversation_tree`); it takes in appended messages by itself."""
+    holds every branch; read it through `conversation_tree.tree_of(conversation)`, which first
+    files messages appended to the path since."""
 
     messages: list[Message] = field(default_factory=list)
     system_prompt: str | None = None
