@@ -201,3 +201,35 @@ def test_no_save_leaves_nothing_behind(capsys: pytest.CaptureFixture[str], fake_
     run = doctor(capsys, fake_server, "--no-save")
     assert run.code == 0
     assert not quirks.quirks_file().exists()
+
+
+def test_azure_settings_from_the_environment_are_probed_with_the_key_masked(
+    capsys: pytest.CaptureFixture[str], fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "azure-key-0123456789abcdef"
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", fake_server.url.removesuffix("/v1"))
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", key)
+    monkeypatch.setenv("AZURE_OPENAI_CHAT_DEPLOYMENT", "fake-model")
+    run = run_cli(capsys, "doctor", "--probe-timeout", "10")
+    assert run.code == 0, run.err
+    assert "provider azure, key azu…cdef (env AZURE_OPENAI_API_KEY)" in run.out
+    assert key not in run.out
+    assert all("/openai/deployments/fake-model/" in r.path for r in fake_server.chat_requests)
+    assert all(r.headers.get("api-key") == key for r in fake_server.chat_requests)
+
+
+def test_after_doctor_ask_calls_tools_without_streaming_where_they_cannot_stream(
+    capsys: pytest.CaptureFixture[str], quirky: Any
+) -> None:
+    server = quirky("tools_not_streamed")
+    assert doctor(capsys, server).code == 0
+    before = len(server.chat_requests)
+    run = run_cli(
+        capsys, "ask", "--base-url", server.url, "--model", "fake-model", "--no-save", "--json",
+        "count the characters in 'strawberry'",
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    types = run.types()
+    assert types.count("tool_call") == 1 and types.count("tool_result") == 1
+    assert run.events()[-1]["content"] == "The tool returned: 10"
+    assert [r.json["stream"] for r in server.chat_requests[before:]] == [False, False]
