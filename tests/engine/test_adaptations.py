@@ -52,7 +52,7 @@ async def test_saved_no_stream_options_skips_the_failed_first_try(fake_server: F
     quirks.save(fake_server.url, "fake-model", ServerQuirks(stream_options=False))
     async with _client(fake_server) as client:
         engine = make_engine(client)
-        assert engine.adaptations == []  # nothing sent yet
+        assert engine.adaptations == [quirks.NO_STREAM_OPTIONS]  # known before the first request
         assert ended(await run_turn(engine, conversation_with("hi"))).status == "answered"
         assert engine.adaptations == [quirks.NO_STREAM_OPTIONS]
     assert ["stream_options" in r.json for r in fake_server.chat_requests] == [False]

@@ -108,9 +108,14 @@ class ChatEngine:
     def adaptations(self) -> list[str]:
         """What this engine does differently for the current server and model because of what
         it learned (from `tui-chat doctor` or by failing), in short words for a status bar,
-        e.g. ["no stream_options", "tools without streaming"]. Empty until the first request."""
-        if self._adapt is None or self._client is None:
+        e.g. ["no stream_options", "tools without streaming"]. Empty while there is no client
+        yet (the app makes it on first use), so asking never imports the SDK."""
+        if self._client is None:
             return []
+        if self._adapt is None:
+            from tui_chat.engine.stream import ServerAdaptations
+
+            self._adapt = ServerAdaptations()
         return self._adapt.active(str(self._client.base_url), self.options.model)
 
     @property
