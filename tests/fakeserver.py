@@ -432,6 +432,7 @@ QUIRKS = {
     "no_usage": "ignores stream_options.include_usage: no usage chunk (llama-cpp-python)",
     "rejects_stream_options": "answers 400 to any request with stream_options (older Azure API versions)",
     "repeated_tool_ids": "repeats the call id and the function name on every tool-call delta",
+    "function_call_mirror": "each tool-call delta again as legacy delta.function_call (llama-cpp-python)",
     "tools_not_streamed": "with stream=true and tools, answers in text; tool calls only without streaming",
     "named_tool_choice_only": "calls a tool only when tool_choice names it; otherwise answers in text",
     "no_parallel": "at most one tool call per response",
@@ -504,6 +505,10 @@ def _bend(
                     call.setdefault("function", {})["name"] = first["function"]["name"]
             if "tool_calls" in delta:
                 delta["tool_calls"] = calls
+            if "function_call_mirror" in quirks and calls:
+                name = seen.get(calls[0].get("index", 0), calls[0]).get("function", {}).get("name")
+                arguments = calls[0].get("function", {}).get("arguments", "")
+                delta["function_call"] = {"name": name, "arguments": arguments}
         if any((c.get("delta") or {}).get("tool_calls") == [] for c in event.get("choices") or []):
             continue  # a delta of a call dropped by no_parallel
         out.append(event)

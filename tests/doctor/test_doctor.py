@@ -74,18 +74,20 @@ def test_a_standard_server_passes_every_check_and_needs_no_adaptation(
 def test_a_llamacpp_like_server_is_described_as_it_is(
     capsys: pytest.CaptureFixture[str], quirky: Any
 ) -> None:
-    server = quirky(
-        "no_usage", "repeated_tool_ids", "named_tool_choice_only", "no_parallel", "llamacpp_props"
-    )
+    # What llama-cpp-python 0.3.36 with chatml-function-calling does (tests/real_servers).
+    modes = ["no_usage", "repeated_tool_ids", "function_call_mirror", "named_tool_choice_only"]
+    server = quirky(*modes, "no_parallel", "llamacpp_props")
     run = doctor(capsys, server)
     assert run.code == 0, run.err
     assert row(run, "stream_options") == "accepted"
     assert row(run, "usage reported").startswith("no")
     assert row(run, "tool calls streamed").startswith("yes, but id and name repeated on every delta")
+    assert row(run, "tool calls streamed").endswith("also sent as the legacy function_call (counted once)")
     assert row(run, "parallel calls").startswith("no tool call with tool_choice left to the model")
     assert row(run, "context window") == f"{FAKE_CONTEXT_WINDOW} tokens (llama.cpp /props n_ctx)"
     report = doctor_json(capsys, server)
     assert report["quirks"]["tool_calls"] == "repeated"
+    assert report["quirks"]["function_call_mirrored"] is True
     assert report["quirks"]["usage_reported"] is False
     assert report["quirks"]["parallel_tool_calls"] is None
     assert report["quirks"]["context_window"] == FAKE_CONTEXT_WINDOW

@@ -120,8 +120,8 @@ async def test_unknown_servers_are_not_adapted_and_a_bad_file_is_ignored(fake_se
         assert engine.adaptations == []
 
 
-async def test_repeated_ids_and_names_on_every_delta_make_one_call(fake_server: FakeServer) -> None:
-    server = FakeServer(quirks=["repeated_tool_ids"])
+async def test_repeated_ids_and_names_and_a_legacy_mirror_make_one_call(fake_server: FakeServer) -> None:
+    server = FakeServer(quirks=["repeated_tool_ids", "function_call_mirror"])
     try:
         async with _client(server) as client:
             engine = make_engine(client, registry_with(_count_tool()))

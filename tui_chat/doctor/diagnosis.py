@@ -132,6 +132,7 @@ def _quirks(d: Diagnosis, unstreamed_only: bool) -> ServerQuirks:
         usage_reported=plain.usage is not None,
         done_sent=plain.done,
         tool_calls=shape,
+        function_call_mirrored=tools.function_call_mirrored if tools is not None and tools.ok else None,
         parallel_tool_calls=True if calls >= 2 else (False if calls == 1 else None),
         reasoning=_reasoning(plain),
         finish_reasons=reasons,
@@ -230,6 +231,8 @@ def _tool_checks(d: Diagnosis) -> list[Check]:
             "none": f"no tool call came back ({how})",
             "not_streamed": "",
         }[shape]
+        if tools.function_call_mirrored:
+            text += "; each fragment also sent as the legacy function_call (counted once)"
         rows.append(Check("tool calls streamed", text, shape != "none"))
     unstreamed = d.probes.get("tools-unstreamed")
     if unstreamed is not None:

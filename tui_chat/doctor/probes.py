@@ -79,6 +79,8 @@ class ChatProbe:
     reasoning_fields: list[str] = field(default_factory=list)
     content: str = ""
     tool_deltas: list[ToolDelta] = field(default_factory=list)
+    # Tool-call deltas also sent as the legacy `function_call` (llama-cpp-python does).
+    function_call_mirrored: bool = False
     raw_lines: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -264,6 +266,8 @@ def _note_chunk(chunk: Any, probe: ChatProbe, *, delta_key: str) -> None:
         if isinstance(content, str):
             probe.content += content
         calls = field_of(delta, "tool_calls") or []
+        if calls and isinstance(field_of(delta, "function_call"), dict):
+            probe.function_call_mirrored = True
         for n, call in enumerate(calls if isinstance(calls, list) else []):
             function = field_of(call, "function")
             index = field_of(call, "index")

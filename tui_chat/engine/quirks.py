@@ -7,7 +7,8 @@ attached), and records there what it learns by failing. The file lives in the da
     {"version": 1,
      "servers": {"http://127.0.0.1:8080/v1": {"smollm2": {
          "stream_options": false, "usage_reported": false, "done_sent": true,
-         "tool_calls": "repeated", "parallel_tool_calls": false, "reasoning": null,
+         "tool_calls": "repeated", "function_call_mirrored": true,
+         "parallel_tool_calls": false, "reasoning": null,
          "finish_reasons": ["stop", "tool_calls"], "context_window": 2048,
          "checked_at": "2026-12-01T23:40:00Z", "source": "doctor"}}}}
 
@@ -48,6 +49,7 @@ class ServerQuirks:
     usage_reported: bool | None = None
     done_sent: bool | None = None
     tool_calls: ToolCallShape | None = None
+    function_call_mirrored: bool | None = None  # each tool-call delta also as legacy function_call
     parallel_tool_calls: bool | None = None
     reasoning: ReasoningField | None = None
     finish_reasons: list[str] = field(default_factory=list)
@@ -85,12 +87,15 @@ class ServerQuirks:
             elif f.name == "context_window":
                 if isinstance(value, int) and not isinstance(value, bool) and value > 0:
                     quirks.context_window = value
-            elif f.name in ("stream_options", "usage_reported", "done_sent", "parallel_tool_calls"):
+            elif isinstance(default, bool) or f.name in _FLAGS:
                 if isinstance(value, bool):
                     setattr(quirks, f.name, value)
             elif isinstance(value, str):
                 setattr(quirks, f.name, value)
         return quirks
+
+
+_FLAGS = {"stream_options", "usage_reported", "done_sent", "function_call_mirrored", "parallel_tool_calls"}
 
 
 def server_key(base_url: str) -> str:
