@@ -10,11 +10,12 @@ from typing import Any
 import openai
 import pytest
 
-from tests.cli.helpers import run_cli
+from tests.cli.helpers import run_cli, write_config
 from tests.real_servers.conftest import RealServer
 from tui_chat.doctor.probes import NAMED_CHOICE, PLAIN_PROMPT, TOOL_PROMPT, ChatProbe, Prober
 from tui_chat.engine.assembler import StreamAssembler
 from tui_chat.engine.events import ToolCallArgumentsDelta, ToolCallStarted
+from tui_chat.engine.stream import completion_as_chunks
 
 pytestmark = pytest.mark.real_server
 
@@ -24,7 +25,7 @@ _TIMEOUT = 120.0  # one CPU thread; SmolLM2-135M is quick, but a loaded machine 
 async def _probe(server: RealServer, name: str, prompt: str, **options: Any) -> ChatProbe:
     async with openai.AsyncOpenAI(base_url=server.url, api_key="no-key-needed", max_retries=0) as client:
         prober = Prober(client, server.model, timeout=_TIMEOUT, api_key=None)
-        probe = await prober.chat(name, prompt, **options)
+        probe = await prober.chat(name, prompt, temperature=0.0, **options)
     assert probe.error is None, probe.error
     return probe
 
@@ -32,6 +33,23 @@ async def _probe(server: RealServer, name: str, prompt: str, **options: Any) -> 
 def _chunks(probe: ChatProbe) -> list[Any]:
     data = [line[5:].strip() for line in probe.raw_lines if line.startswith("data:")]
     return [json.loads(d) for d in data if d != "[DONE]"]
+
+
+def test_ask_with_tools_offered_gets_a_text_answer(
+    capsys: pytest.CaptureFixture[str], llama_server: RealServer
+) -> None:
+    # The engine leaves tool_choice to the model, and this model then answers in text.
+    write_config("temperature = 0\n")
+    run = run_cli(
+        capsys,
+        "ask", "--base-url", llama_server.url, "--model", llama_server.model,
+        "--no-mcp", "--no-save", "--json", "--timeout", str(_TIMEOUT),
+        "What is the weather in Paris?",
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    types = run.types()
+    assert "tool_call" not in types and "text" in types
+    assert run.events()[-1]["status"] == "answered"
 
 
 def test_ask_streams_a_plain_reply(capsys: pytest.CaptureFixture[str], llama_server: RealServer) -> None:
@@ -95,5 +113,24 @@ def test_doctor_describes_the_server(capsys: pytest.CaptureFixture[str], llama_s
     assert found["usage_reported"] is False
     assert found["done_sent"] is True
     assert found["tool_calls"] == "repeated"
+    assert found["function_call_mirrored"] is True
+    assert found["parallel_tool_calls"] is None  # with tool_choice left to it, the model answers in text
+    assert found["context_window"] is None  # llama-cpp-python has no /props (llama-server does)
     assert found["reasoning"] is None
     assert report["adaptations"] == []
+
+
+async def test_an_unstreamed_tool_call_is_one_call_with_usage(llama_server: RealServer) -> None:
+    # What the engine asks for on a server whose tool calls cannot stream: the whole reply.
+    probe = await _probe(
+        llama_server, "tools-unstreamed", TOOL_PROMPT, tools=True, tool_choice=NAMED_CHOICE, stream=False
+    )
+    assert probe.function_call_mirrored  # message.function_call beside message.tool_calls here too
+    body = json.loads(probe.raw_lines[0])
+    assembler = StreamAssembler("m")
+    for chunk in completion_as_chunks(body):
+        assembler.feed(chunk)
+    (call,) = assembler.tool_calls
+    assert call.name == "get_weather" and isinstance(json.loads(call.arguments), dict)
+    assert assembler.finish_reason == "tool_calls"
+    assert assembler.usage is not None and assembler.usage["total_tokens"] > 0  # unlike the stream

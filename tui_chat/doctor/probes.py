@@ -158,6 +158,7 @@ class Prober:
         tool_choice: Any = None,
         stream: bool = True,
         stream_options: bool = True,
+        temperature: float | None = None,
     ) -> ChatProbe:
         """One chat request. With `stream_options` it asks for usage first and, if the server
         refuses the field, asks again without it (recording that)."""
@@ -167,6 +168,8 @@ class Prober:
             "messages": [{"role": "user", "content": prompt}],
             "max_tokens": MAX_TOKENS,
         }
+        if temperature is not None:
+            params["temperature"] = temperature
         if tools:
             params["tools"] = [WEATHER_TOOL]
             if tool_choice is not None:
