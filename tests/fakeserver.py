@@ -362,6 +362,30 @@ _WEATHER = re.compile(r"weather in ([^?.!,\n]+)", re.IGNORECASE)
 _LONG = re.compile(r"\blong (\d+)(?: at (\d+(?:\.\d+)?))?", re.IGNORECASE)
 
 
+def _offered_names(body: dict[str, Any]) -> list[str]:
+    names = [
+        (t.get("function") or {}).get("name", "") for t in body.get("tools") or [] if isinstance(t, dict)
+    ]
+    names += [f.get("name", "") for f in body.get("functions") or [] if isinstance(f, dict)]
+    return [n for n in names if n]
+
+
+def _weather_tool(body: dict[str, Any]) -> str:
+    """The demo's weather tool, or whichever offered tool has 'weather' in its name (doctor's)."""
+    offered = _offered_names(body)
+    if "get_current_weather" in offered:
+        return "get_current_weather"
+    return next((n for n in offered if "weather" in n), "get_current_weather")
+
+
+def _named_tool_choice(body: dict[str, Any]) -> str | None:
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name")
+        return name if isinstance(name, str) else None
+    return None
+
+
 def _demo_tool_calls(req: RecordedRequest, calls: list[tuple[str, str]]) -> Reply:
     body = req.json if isinstance(req.json, dict) else {}
     if body.get("functions") and not body.get("tools"):
@@ -388,8 +412,10 @@ def demo_reply(req: RecordedRequest, tps: float = 200.0) -> Reply:
         if match := _COUNT.search(last_user):
             return _demo_tool_calls(req, [("count_string", json.dumps({"string": match.group(1)}))])
         if match := _WEATHER.search(last_user):
-            location = match.group(1).strip()
-            return _demo_tool_calls(req, [("get_current_weather", json.dumps({"location": location}))])
+            # "weather in Paris and in Lisbon" asks for one call per place, in parallel.
+            places = [p.strip() for p in re.split(r"\s+and\s+(?:in\s+)?", match.group(1)) if p.strip()]
+            tool = _weather_tool(body)
+            return _demo_tool_calls(req, [(tool, json.dumps({"location": p})) for p in places])
         lowered = last_user.lower()
         if "time" in lowered and "date" in lowered:
             return _demo_tool_calls(req, [("get_current_date", "{}"), ("get_current_time", "{}")])
@@ -397,6 +423,138 @@ def demo_reply(req: RecordedRequest, tps: float = 200.0) -> Reply:
         rate = float(match.group(2)) if match.group(2) else tps
         return text_reply(long_markdown(int(match.group(1))), delay=1.0 / rate if rate > 0 else 0.0)
     return text_reply(f"You said: {last_user}{_SAMPLE_MARKDOWN}")
+
+
+# --- quirk modes: how real servers differ (for `tui-chat doctor` and the engine's adaptations) ---
+
+# Every mode a FakeServer(quirks=...) or `--quirk` accepts, and what it imitates.
+QUIRKS = {
+    "no_usage": "ignores stream_options.include_usage: no usage chunk (llama-cpp-python)",
+    "rejects_stream_options": "answers 400 to any request with stream_options (older Azure API versions)",
+    "repeated_tool_ids": "repeats the call id and the function name on every tool-call delta",
+    "function_call_mirror": "each tool-call delta again as legacy delta.function_call (llama-cpp-python)",
+    "tools_not_streamed": "with stream=true and tools, answers in text; tool calls only without streaming",
+    "named_tool_choice_only": "calls a tool only when tool_choice names it; otherwise answers in text",
+    "no_parallel": "at most one tool call per response",
+    "reasoning_content": "thinks aloud in delta.reasoning_content first (vLLM, DeepSeek)",
+    "reasoning": "thinks aloud in delta.reasoning first (Ollama, OpenRouter)",
+    "think_tag": "thinks aloud inline, <think>...</think> at the start of the content",
+    "no_done": "ends the stream without data: [DONE]",
+    "no_models": "has no /models route (404)",
+    "llamacpp_props": "serves llama.cpp's GET /props with default_generation_settings.n_ctx",
+    "ollama_show": "serves Ollama's POST /api/show with model_info.<arch>.context_length",
+    "lmstudio_models": "serves LM Studio's GET /api/v0/models with max_context_length",
+    "vllm_max_model_len": "lists models with vLLM's max_model_len",
+}
+# The context window the context quirks report.
+FAKE_CONTEXT_WINDOW = 8192
+_THOUGHT = "The user wants a short answer."
+
+
+def _is_streaming(req: RecordedRequest) -> bool:
+    return isinstance(req.json, dict) and req.json.get("stream") is True
+
+
+def _quirky_demo_reply(req: RecordedRequest, quirks: frozenset[str], tps: float) -> Reply:
+    """The demo bot's reply, bent the way the server's quirk modes say."""
+    body = req.json if isinstance(req.json, dict) else {}
+    tools = bool(body.get("tools") or body.get("functions"))
+    text_only = (
+        tools
+        and (
+            ("tools_not_streamed" in quirks and _is_streaming(req))
+            or ("named_tool_choice_only" in quirks and _named_tool_choice(body) is None)
+        )
+        and (body.get("messages") or [{}])[-1].get("role") not in ("tool", "function")
+    )
+    if text_only:
+        reply = text_reply("I would look that up with a tool, but I cannot call one here.")
+    else:
+        reply = demo_reply(req, tps)
+    named = _named_tool_choice(body)
+    base_events = reply.events
+    assert callable(base_events)
+
+    def events(r: RecordedRequest) -> list[dict[str, Any] | str]:
+        produced = [e for e in base_events(r) if isinstance(e, dict)]
+        return _bend(produced, quirks, named)
+
+    return Reply(events=events, delay=reply.delay, done="no_done" not in quirks)
+
+
+def _bend(
+    events: list[dict[str, Any]], quirks: frozenset[str], named: str | None
+) -> list[dict[str, Any] | str]:
+    out: list[dict[str, Any]] = []
+    seen: dict[int, dict[str, Any]] = {}  # index -> the call's first delta (id, name)
+    for event in events:
+        if "no_usage" in quirks and "usage" in event:
+            if not event.get("choices"):
+                continue
+            event = {k: v for k, v in event.items() if k != "usage"}
+        for choice in event.get("choices") or []:
+            delta = choice.get("delta") or {}
+            calls = delta.get("tool_calls") or []
+            if "no_parallel" in quirks or named is not None:
+                calls = [c for c in calls if c.get("index", 0) == 0]
+            if "repeated_tool_ids" in quirks:
+                for call in calls:
+                    first = seen.setdefault(call.get("index", 0), call)
+                    call.setdefault("id", first.get("id"))
+                    call["type"] = "function"
+                    call.setdefault("function", {})["name"] = first["function"]["name"]
+            if "tool_calls" in delta:
+                delta["tool_calls"] = calls
+            if "function_call_mirror" in quirks and calls:
+                name = seen.get(calls[0].get("index", 0), calls[0]).get("function", {}).get("name")
+                arguments = calls[0].get("function", {}).get("arguments", "")
+                delta["function_call"] = {"name": name, "arguments": arguments}
+        if any((c.get("delta") or {}).get("tool_calls") == [] for c in event.get("choices") or []):
+            continue  # a delta of a call dropped by no_parallel
+        out.append(event)
+    for mode, field_name in (("reasoning_content", "reasoning_content"), ("reasoning", "reasoning")):
+        if mode in quirks:
+            out.insert(0, chunk(role="assistant", **{field_name: _THOUGHT}))  # type: ignore[arg-type]
+    if "think_tag" in quirks:
+        out.insert(0, chunk(f"<think>{_THOUGHT}</think>", role="assistant"))
+    return list(out)
+
+
+def as_completion(events: list[dict[str, Any] | str], model: str = "fake-model") -> dict[str, Any]:
+    """The chat.completion (stream=false) that a list of chunks adds up to."""
+    content, reasoning, finish, usage = "", "", None, None
+    calls: dict[int, dict[str, Any]] = {}
+    for event in events:
+        if not isinstance(event, dict):
+            continue
+        usage = event.get("usage") or usage
+        for choice in event.get("choices") or []:
+            finish = choice.get("finish_reason") or finish
+            delta = choice.get("delta") or {}
+            content += delta.get("content") or ""
+            reasoning += delta.get("reasoning_content") or delta.get("reasoning") or ""
+            for d in delta.get("tool_calls") or []:
+                call = calls.setdefault(
+                    d.get("index", 0),
+                    {"id": "", "type": "function", "function": {"name": "", "arguments": ""}},
+                )
+                call["id"] = call["id"] or d.get("id") or ""
+                fn = d.get("function") or {}
+                call["function"]["name"] = call["function"]["name"] or fn.get("name") or ""
+                call["function"]["arguments"] += fn.get("arguments") or ""
+    message: dict[str, Any] = {"role": "assistant", "content": content or None}
+    if reasoning:
+        message["reasoning_content"] = reasoning
+    if calls:
+        message["tool_calls"] = [calls[i] for i in sorted(calls)]
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": usage or {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+    }
 
 
 # --- the HTTP server ------------------------------------------------------------------------
@@ -408,6 +566,26 @@ _MODELS = {
         {"id": "fake-model-large", "object": "model", "created": 1700000000, "owned_by": "tests"},
     ],
 }
+
+
+def _models(quirks: frozenset[str]) -> dict[str, Any]:
+    if "vllm_max_model_len" not in quirks:
+        return _MODELS
+    return {**_MODELS, "data": [{**m, "max_model_len": FAKE_CONTEXT_WINDOW} for m in _MODELS["data"]]}
+
+
+def _lmstudio_models() -> dict[str, Any]:
+    data = [
+        {
+            "id": m["id"],
+            "object": "model",
+            "type": "llm",
+            "state": "loaded",
+            "max_context_length": FAKE_CONTEXT_WINDOW,
+        }
+        for m in _MODELS["data"]
+    ]
+    return {"object": "list", "data": data}
 
 
 def _route(path: str) -> str:
@@ -448,9 +626,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         req = self._record(b"")
+        owner = self.server.owner
         try:
-            if _route(self.path).endswith("/models"):
-                self._send_json(200, _MODELS, {})
+            if (refusal := owner._refusal(req)) is not None:
+                self._send_json(refusal[0], refusal[1], {})
+            elif _route(self.path) == "/api/v0/models" and "lmstudio_models" in owner.quirks:
+                self._send_json(200, _lmstudio_models(), {})
+            elif _route(self.path).endswith("/models") and "no_models" not in owner.quirks:
+                self._send_json(200, _models(owner.quirks), {})
+            elif _route(self.path) == "/props" and "llamacpp_props" in owner.quirks:
+                props = {"default_generation_settings": {"n_ctx": FAKE_CONTEXT_WINDOW}, "total_slots": 1}
+                self._send_json(200, props, {})
             else:
                 self._send_json(404, {"error": {"message": f"No route {self.path}"}}, {})
         except OSError:
@@ -461,13 +647,24 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         req = self._record(self.rfile.read(length) if length else b"")
+        owner = self.server.owner
         try:
+            if _route(self.path) == "/api/show" and "ollama_show" in owner.quirks:
+                info = {"general.architecture": "llama", "llama.context_length": FAKE_CONTEXT_WINDOW}
+                self._send_json(200, {"model_info": info, "parameters": "stop <|eot_id|>"}, {})
+                return
             if not _route(self.path).endswith("/chat/completions"):
                 self._send_json(404, {"error": {"message": f"No route {self.path}"}}, {})
                 return
-            reply = self.server.owner._next_reply(req)
+            if (refusal := owner._refusal(req)) is not None:
+                self._send_json(refusal[0], refusal[1], {})
+                return
+            reply = owner._next_reply(req)
             if reply.body is not None:
                 self._send_json(reply.status, reply.body, reply.headers)
+            elif isinstance(req.json, dict) and req.json.get("stream") is False:
+                events = reply.events(req) if callable(reply.events) else reply.events
+                self._send_json(reply.status, as_completion(events), reply.headers)
             else:
                 self._send_stream(req, reply)
         except (_ClientGone, OSError):
@@ -589,9 +786,24 @@ class _HTTPServer(ThreadingHTTPServer):
 class FakeServer:
     """An OpenAI-compatible server on 127.0.0.1, served from a background thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, tps: float | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        tps: float | None = None,
+        quirks: Iterable[str] = (),
+        api_key: str | None = None,
+    ) -> None:
         # Tokens per second for the demo bot's "long N" replies.
         self.tps = tps if tps is not None else float(os.environ.get("FAKESERVER_TPS", "200"))
+        # How the demo bot and the routes misbehave (see QUIRKS); scripted replies are sent as they are.
+        self.quirks = frozenset(quirks)
+        unknown = self.quirks - QUIRKS.keys()
+        if unknown:
+            raise ValueError(f"unknown quirk modes: {sorted(unknown)}")
+        # When set, every request without `Authorization: Bearer <api_key>` gets a 401.
+        self.api_key = api_key
         self._connections: set[socket.socket] = set()
         self.requests: list[RecordedRequest] = []
         # Called (from the handler thread) when a request has been fully handled.
@@ -662,7 +874,23 @@ class FakeServer:
         with self._lock:
             if self._replies:
                 return self._replies.popleft()
+        if self.quirks:
+            return _quirky_demo_reply(req, self.quirks, self.tps)
         return demo_reply(req, self.tps)
+
+    def _refusal(self, req: RecordedRequest) -> tuple[int, dict[str, Any]] | None:
+        """The error status and body a request gets before any reply: a bad key, stream_options."""
+        if self.api_key is not None and req.headers.get("authorization") != f"Bearer {self.api_key}":
+            error = {"message": "Incorrect API key provided.", "type": "invalid_request_error"}
+            return 401, {"error": {**error, "param": None, "code": "invalid_api_key"}}
+        body = req.json if isinstance(req.json, dict) else {}
+        if "rejects_stream_options" in self.quirks and "stream_options" in body:
+            error = {
+                "message": "Unrecognized request argument supplied: stream_options",
+                "type": "invalid_request_error",
+            }
+            return 400, {"error": {**error, "param": None, "code": None}}
+        return None
 
 
 def _print_stream(req: RecordedRequest) -> None:
@@ -686,12 +914,21 @@ def main(argv: list[str] | None = None) -> None:
         "--tps", type=float, default=None, help="tokens per second for 'long N' replies (env FAKESERVER_TPS)"
     )
     parser.add_argument(
+        "--quirk",
+        action="append",
+        default=[],
+        choices=sorted(QUIRKS),
+        help="imitate a real server's quirk (repeatable): "
+        + "; ".join(f"{k}: {v}" for k, v in QUIRKS.items()),
+    )
+    parser.add_argument("--api-key", default=None, help="answer 401 to requests without this key")
+    parser.add_argument(
         "--log-streams",
         action="store_true",
         help="print a 'stream {json}' line with server-side timings per finished streamed reply",
     )
     args = parser.parse_args(argv)
-    server = FakeServer(args.host, args.port, tps=args.tps)
+    server = FakeServer(args.host, args.port, tps=args.tps, quirks=args.quirk, api_key=args.api_key)
     if args.log_streams:
         server.on_finished = _print_stream
     print(server.url, flush=True)

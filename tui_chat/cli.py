@@ -16,7 +16,7 @@ from tui_chat.config import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tui_chat.commands import app, ask, config_cmd, mcp_cmd, sessions
+    from tui_chat.commands import app, ask, config_cmd, doctor, mcp_cmd, sessions
 
     parser = argparse.ArgumentParser(
         prog="tui-chat",
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask.add_parser(sub)
     config_cmd.add_parser(sub)
+    doctor.add_parser(sub)
     mcp_cmd.add_parser(sub)
     sessions.add_parsers(sub)
     return parser

@@ -147,6 +147,24 @@ def test_legacy_function_call_deltas() -> None:
     assert isinstance(events[0], ToolCallStarted)
 
 
+def test_a_call_mirrored_into_the_legacy_field_stays_one_call() -> None:
+    # llama-cpp-python (chatml-function-calling, tool_choice naming a function) sends every
+    # fragment twice in one delta: in tool_calls, id and name repeated, and in function_call.
+    call_id = "call__0_get_weather_cmpl-8a12"
+    fragments = ["{", ' "', "location", '"', ": ", '"Paris"', "}"]
+    chunks = [chunk(role="assistant")]
+    for piece in fragments:
+        mirrored = chunk(tool_calls=[call(0, call_id, "get_weather", piece)])
+        mirrored["choices"][0]["delta"]["function_call"] = {"name": "get_weather", "arguments": piece}
+        chunks.append(mirrored)
+    assembler, events = feed_all(*chunks, chunk(finish_reason="tool_calls"))
+    (only,) = assembler.tool_calls
+    assert (only.id, only.name, only.arguments) == (call_id, "get_weather", '{ "location": "Paris"}')
+    assert [e for e in events if isinstance(e, ToolCallStarted)] == [
+        ToolCallStarted("m1", 0, call_id, "get_weather")
+    ]
+
+
 def test_fragments_before_the_name_are_reported_once_it_arrives() -> None:
     _, events = feed_all(
         chunk(tool_calls=[call(0, "a", None, '{"x"')]),

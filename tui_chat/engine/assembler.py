@@ -52,6 +52,7 @@ class StreamAssembler:
         self._calls: list[_Call] = []
         # The call each index slot is currently filling (None = the server sent no index).
         self._slots: dict[object, _Call] = {}
+        self._tool_calls_seen = False
 
     @property
     def tool_calls(self) -> list[ToolCall]:
@@ -84,10 +85,14 @@ class StreamAssembler:
             if isinstance(content, str) and content:
                 self.content += content
                 events.append(TextDelta(self.message_id, content))
-            for tool_delta in field_of(delta, "tool_calls") or []:
+            tool_deltas = field_of(delta, "tool_calls") or []
+            for tool_delta in tool_deltas:
                 events += self._feed_tool_delta(tool_delta)
+            self._tool_calls_seen = self._tool_calls_seen or bool(tool_deltas)
             function_call = field_of(delta, "function_call")
-            if function_call is not None:
+            # llama-cpp-python mirrors every tool-call delta into the legacy field as well; one
+            # call must not become two, so `function_call` counts only in a stream without tool_calls.
+            if function_call is not None and not self._tool_calls_seen:
                 events += self._feed_function_call(function_call)
         return events
 

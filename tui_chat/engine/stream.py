@@ -17,16 +17,18 @@ import contextlib
 import json
 import ssl
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx2
 import openai
 
-from tui_chat.engine.assembler import StreamAssembler
+from tui_chat.engine import quirks
+from tui_chat.engine.assembler import StreamAssembler, field_of
 from tui_chat.engine.errors import StreamProtocolError
 from tui_chat.engine.events import Event
+from tui_chat.engine.quirks import ServerQuirks
 
 if TYPE_CHECKING:
     from openai._response import AsyncAPIResponse
@@ -40,11 +42,35 @@ _READ_ERRORS = (httpx2.RequestError, ssl.SSLError, anyio.EndOfStream)
 
 
 @dataclass
-class UsageSupport:
-    """Whether this server accepts `stream_options={"include_usage": True}`.
-    Some servers and Azure API versions answer 400; we then stop asking."""
+class ServerAdaptations:
+    """What this engine knows about its servers' quirks and adapts to.
 
-    supported: bool = True
+    `stream_options` is sent until a server refuses it (400 from some servers and Azure API
+    versions, 422 from pydantic-based ones); then we stop asking, and save that so the next run
+    does not fail first. What `tui-chat doctor` found (engine/quirks.py) is read once per base
+    URL and model: it can skip `stream_options` at once, and send a request with tools without
+    streaming to a server that cannot stream tool calls."""
+
+    supported: bool = True  # stream_options, for any server this engine talks to
+    _known: dict[tuple[str, str], ServerQuirks | None] = field(default_factory=dict)
+
+    def quirks_for(self, base_url: str, model: str) -> ServerQuirks | None:
+        key = (quirks.server_key(base_url), model)
+        if key not in self._known:
+            self._known[key] = quirks.load(base_url, model)
+        return self._known[key]
+
+    def active(self, base_url: str, model: str) -> list[str]:
+        """The adaptations in force for `model` at `base_url`, in short words."""
+        found = self.quirks_for(base_url, model)
+        active = list(found.adaptations) if found is not None else []
+        if not self.supported and quirks.NO_STREAM_OPTIONS not in active:
+            active.insert(0, quirks.NO_STREAM_OPTIONS)
+        return active
+
+
+# The name before quirks were saved; kept for callers that still use it.
+UsageSupport = ServerAdaptations
 
 
 def rejects_stream_options(exc: openai.APIStatusError) -> bool:
@@ -55,26 +81,88 @@ def rejects_stream_options(exc: openai.APIStatusError) -> bool:
     return "stream_options" in text or "include_usage" in text
 
 
+@dataclass
+class CompletedReply:
+    """A reply asked for without streaming (a server that cannot stream tool calls): its JSON
+    body, which stream_events turns into the same events a stream would have given."""
+
+    body: Any
+    http_response: httpx2.Response
+
+
 async def open_stream(
-    client: openai.AsyncOpenAI, params: dict[str, Any], usage: UsageSupport
-) -> AsyncAPIResponse[Any]:
+    client: openai.AsyncOpenAI, params: dict[str, Any], usage: ServerAdaptations
+) -> AsyncAPIResponse[Any] | CompletedReply:
     """Start a streamed chat completion, retrying once without stream_options if refused.
-    The body is not read yet; the caller must close the response (stream_events does)."""
+    The body is not read yet; the caller must close the response (stream_events does).
+    On a server known to deliver tool calls only without streaming, a request that offers tools
+    is sent without streaming and answered complete."""
+    base_url, model = str(client.base_url), str(params.get("model", ""))
+    known = usage.quirks_for(base_url, model)
+    if known is not None and known.tool_calls == "not_streamed" and _offers_tools(params):
+        return await _complete(client, params)
     create = client.chat.completions.with_streaming_response.create
-    if usage.supported:
+    if usage.supported and not (known is not None and known.stream_options is False):
         try:
             return await create(**params, stream=True, stream_options={"include_usage": True}).__aenter__()
         except openai.APIStatusError as exc:
             if not rejects_stream_options(exc):
                 raise
             usage.supported = False
+            quirks.remember(base_url, model, stream_options=False)
     return await create(**params, stream=True).__aenter__()
 
 
+def _offers_tools(params: dict[str, Any]) -> bool:
+    return bool(params.get("tools") or params.get("functions"))
+
+
+async def _complete(client: openai.AsyncOpenAI, params: dict[str, Any]) -> CompletedReply:
+    raw = await client.chat.completions.with_raw_response.create(**params, stream=False)
+    http = raw.http_response
+    try:
+        body = json.loads(http.text)
+    except ValueError as exc:
+        raise StreamProtocolError(
+            "The server's reply was not JSON. Check the base URL; this client needs an "
+            "OpenAI-compatible server."
+        ) from exc
+    return CompletedReply(body, http)
+
+
+def completion_as_chunks(body: Any) -> list[dict[str, Any]]:
+    """A whole chat.completion as the one chunk a stream would have added up to: the message
+    becomes the delta, each tool call gets its index, usage rides along."""
+    choices = []
+    for choice in field_of(body, "choices") or []:
+        message = field_of(choice, "message")
+        delta = dict(message) if isinstance(message, dict) else {}
+        calls = delta.get("tool_calls")
+        if isinstance(calls, list):
+            delta["tool_calls"] = [
+                {**call, "index": n} if isinstance(call, dict) else call for n, call in enumerate(calls)
+            ]
+        finish = field_of(choice, "finish_reason")
+        choices.append({"index": field_of(choice, "index"), "delta": delta, "finish_reason": finish})
+    chunk: dict[str, Any] = {"choices": choices}
+    if isinstance(field_of(body, "usage"), dict):
+        chunk["usage"] = body["usage"]
+    return [chunk]
+
+
 async def stream_events(
-    response: AsyncAPIResponse[Any], assembler: StreamAssembler
+    response: AsyncAPIResponse[Any] | CompletedReply, assembler: StreamAssembler
 ) -> AsyncGenerator[Event, None]:
     """Feed every chunk to the assembler and yield what it produced; check how it ended."""
+    if isinstance(response, CompletedReply):
+        if isinstance(field_of(response.body, "error"), dict):
+            raise _stream_error(response.body["error"], response.http_response)
+        for chunk in completion_as_chunks(response.body):
+            for event in assembler.feed(chunk):
+                yield event
+        if not assembler.finish_reason and not assembler.content and not assembler.tool_calls:
+            raise StreamProtocolError("The server answered with an empty reply. Try again.")
+        return
     http = response.http_response
     done = False
     try:

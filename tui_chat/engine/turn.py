@@ -36,7 +36,7 @@ from tui_chat.tools.registry import ToolOutcome, ToolRegistry
 if TYPE_CHECKING:
     import openai
 
-    from tui_chat.engine.stream import UsageSupport
+    from tui_chat.engine.stream import ServerAdaptations
 
 Confirm = Callable[[ToolCall], Awaitable[bool]]  # True = run it, False = refuse
 
@@ -87,7 +87,7 @@ class ChatEngine:
         self._connecting = threading.Lock()  # prepare() may run in another thread
         self.tools = tools
         self.options = options  # mutable: the UI switches model between turns
-        self._usage: UsageSupport | None = None  # made with the first request
+        self._adapt: ServerAdaptations | None = None  # made with the first request
 
     @property
     def client(self) -> openai.AsyncOpenAI:
@@ -103,6 +103,20 @@ class ChatEngine:
         import tui_chat.engine.stream  # noqa: F401  (imports openai)
 
         _ = self.client
+
+    @property
+    def adaptations(self) -> list[str]:
+        """What this engine does differently for the current server and model because of what
+        it learned (from `tui-chat doctor` or by failing), in short words for a status bar,
+        e.g. ["no stream_options", "tools without streaming"]. Empty while there is no client
+        yet (the app makes it on first use), so asking never imports the SDK."""
+        if self._client is None:
+            return []
+        if self._adapt is None:
+            from tui_chat.engine.stream import ServerAdaptations
+
+            self._adapt = ServerAdaptations()
+        return self._adapt.active(str(self._client.base_url), self.options.model)
 
     @property
     def has_client(self) -> bool:
@@ -161,13 +175,13 @@ class ChatEngine:
     ) -> AsyncGenerator[Event, None]:
         """One request, streamed into `reply`. Any failure is raised as _ReplyFailed."""
         # The SDK is imported with the first request, not when the engine is built.
-        from tui_chat.engine.stream import UsageSupport, open_stream, stream_events
+        from tui_chat.engine.stream import ServerAdaptations, open_stream, stream_events
 
         streaming = False
-        if self._usage is None:
-            self._usage = UsageSupport()
+        if self._adapt is None:
+            self._adapt = ServerAdaptations()
         try:
-            stream = await open_stream(self.client, self._request(conversation), self._usage)
+            stream = await open_stream(self.client, self._request(conversation), self._adapt)
             streaming = True
             async with contextlib.aclosing(stream_events(stream, assembler)) as events:
                 async for event in events:
