@@ -1,17 +1,16 @@
 """The full-screen chat app: status bar, chat log, prompt, tool sidebar, footer.
 
-The app is the `ChatHost` of a `ChatController` (tui_chat/ui/chat_controller.py), which holds the
-conversation and runs turns. The app turns user actions into controller calls and routes turn
-events to widgets: everything for the log through `ChatLog.queue_event` (rendered in the log's
-own task), tool events also to the sidebar, usage to the status bar.
+The app is the `ChatHost` of a `ChatController` (tui_chat/engine/controller.py), which holds the
+conversation, runs turns and emits every change as one stream of `ChatEvent`s. The app turns
+user actions into controller calls; the log (`ChatLog.queue_event`, rendered in the log's own
+task), the sidebar, the status bar and the session saver each subscribe to that stream. The
+app itself only follows a turn's start and close (busy state, the queued message).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import gc
 import threading
 from collections.abc import Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -24,34 +23,23 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tui_chat.config import ConfigError, Settings, ToolPolicy
+from tui_chat.engine.controller import ChatController
 from tui_chat.engine.conversation import Conversation, Message, ToolCall
-from tui_chat.engine.events import (
-    Event,
-    MessageAdded,
-    ReasoningDelta,
-    ResponseFinished,
-    TextDelta,
-    ToolCallArgumentsDelta,
-    ToolCallCompleted,
-    ToolCallStarted,
-    ToolExecutionStarted,
-    ToolResultReady,
-    TurnEnded,
-    TurnFailed,
-)
-from tui_chat.engine.turn import ChatEngine, TurnOptions
+from tui_chat.engine.events import ChatEvent, TurnClosed, TurnFailed, TurnStarted
+from tui_chat.engine.factory import build_engine
 from tui_chat.tools.registry import ToolRegistry
 from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
-from tui_chat.ui.chat_controller import ChatController, NotReady
+from tui_chat.ui.gc_policy import GcPolicy
 from tui_chat.ui.keymap import apply_keys
 from tui_chat.ui.mcp_link import McpLink
+from tui_chat.ui.palette import PALETTE_COMMANDS
 from tui_chat.ui.theme_commands import open_theme_picker
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.themes import complete_builtin_themes, setup_themes
+from tui_chat.ui.welcome import welcome_text
 from tui_chat.ui.widgets.chat_footer import ChatFooter
 from tui_chat.ui.widgets.chat_log import ChatLog
 from tui_chat.ui.widgets.mcp_servers_panel import servers_summary
-from tui_chat.ui.widgets.messages import ErrorMessage
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.queued_message import QueuedMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
@@ -68,55 +56,11 @@ if TYPE_CHECKING:
 SIDEBAR_MIN_WIDTH = 100
 """Below this many columns the sidebar hides itself (unless toggled on)."""
 
-_SIDEBAR_EVENTS = (
-    ToolCallStarted,
-    ToolCallArgumentsDelta,
-    ToolCallCompleted,
-    ToolExecutionStarted,
-    ToolResultReady,
-    TurnEnded,
-)
 
-
-def _preload(engine: ChatEngine | None) -> None:
+def _preload(controller: ChatController) -> None:
     with contextlib.suppress(Exception):  # whatever fails here fails again, visibly, on first use
-        if engine is not None:
-            engine.prepare()
+        controller.prepare()
         import jsonschema  # noqa: F401  (the first tool call validates its arguments with it)
-
-
-def welcome_text(settings: Settings, not_ready: str) -> str:
-    """The empty log's message: how to start, or (first run) how to configure."""
-    if not_ready:
-        return f"""\
-# Welcome to tui-chat
-
-tui-chat is not connected to a model yet: {not_ready}.
-
-**To use OpenAI**, set your key and start again:
-
-```
-export OPENAI_API_KEY=sk-...
-tui-chat
-```
-
-**For a local server** (Ollama, llama.cpp, vLLM, LM Studio) pass its URL and a model:
-
-```
-tui-chat --base-url http://localhost:11434/v1 --model llama3.2
-```
-
-**Azure OpenAI**: set `AZURE_OPENAI_API_KEY` and `AZURE_OPENAI_ENDPOINT` (and `--model` as
-your deployment).
-
-To keep these settings, put them in the config file (`tui-chat config path` prints where;
-`tui-chat config show` shows what is in effect). Press **ctrl+q** to quit.
-"""
-    return """\
-Type a message below and press **enter**. **ctrl+j** adds a line, **esc** stops a reply,
-**ctrl+o** opens saved sessions, **ctrl+p** lists every command (switch model, system prompt,
-tool policies, …).
-"""
 
 
 class ChatApp(App[None]):
@@ -152,45 +96,23 @@ class ChatApp(App[None]):
         self.problems += apply_keys(
             self, self.settings.keys, {"app": APP_BINDINGS, "prompt": PROMPT_BINDINGS, "log": LOG_BINDINGS}
         )
-        self._freeze_gc = freeze_gc
+        self.gc_policy = GcPolicy(freeze_gc)
         self._sidebar_choice: bool | None = None  # None: automatic by width
         self._last_failure: str | None = None  # the kind of error the last turn ended with
-        not_ready = ""
-        if client is None:
-            from tui_chat.engine.providers import check_settings, make_client
-
-            try:
-                check_settings(self.settings)
-                # Made on first use; the SDK's import starts after the first frame (on_mount).
-                client = functools.partial(make_client, self.settings)
-            except ConfigError as exc:
-                not_ready = str(exc)
-        if registry is None and self.settings.tools_enabled:
-            from tui_chat.tools.setup import build_registry
-
-            setup = build_registry(self.settings)
-            registry = setup.registry
-            self.problems += setup.problems
-        self.registry = registry
+        setup = build_engine(
+            self.settings,
+            client=client,
+            registry=registry,
+            model=conversation.model if conversation else None,
+        )
+        self.problems += setup.problems
+        self.registry = setup.registry
         # MCP servers connect in the background once the app is up (see on_mount).
-        self.mcp = McpLink(self.settings, registry, on_change=self._mcp_changed, warn=self._warn)
-        model = (conversation.model if conversation and conversation.model else None) or self.settings.model
-        engine = None
-        if client is not None:
-            engine = ChatEngine(
-                client,
-                registry,
-                TurnOptions(
-                    model=model,
-                    temperature=self.settings.temperature,
-                    max_tool_rounds=self.settings.max_tool_rounds,
-                    legacy_functions=self.settings.legacy_functions,
-                    use_tools=self.settings.tools_enabled,
-                ),
-            )
+        self.mcp = McpLink(self.settings, self.registry, on_change=self._mcp_changed, warn=self._warn)
         if conversation is None:
+            model = setup.engine.options.model if setup.engine is not None else self.settings.model
             conversation = Conversation(system_prompt=self.settings.system_prompt, model=model)
-        self.controller = ChatController(self, engine, conversation, not_ready=not_ready)
+        self.controller = ChatController(self, setup.engine, conversation, not_ready=setup.not_ready)
 
     # --- layout ---------------------------------------------------------------------------------
 
@@ -234,8 +156,7 @@ class ChatApp(App[None]):
     @property
     def client(self) -> Any:
         """The SDK client (made on first use); None when not configured."""
-        engine = self.controller.engine
-        return engine.client if engine is not None else None
+        return self.controller.client
 
     async def on_mount(self) -> None:
         status = self.status_bar
@@ -250,7 +171,13 @@ class ChatApp(App[None]):
             status.state = "not configured"
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self._show_too_small(*self.size)
-        await self.show_conversation(self.conversation)
+        log = self.chat_log
+        log.welcome = welcome_text(self.settings, self.controller.not_ready)
+        # Everything that changes the conversation reaches these through one stream.
+        for listener in (log.queue_event, self.sidebar.handle_event, status.handle_event, self._chat_event):
+            self.controller.subscribe(listener)
+        self.controller.open(self.conversation)
+        await log.drain()
         if self._save_sessions and self._store is None:
             # The default store checks its whole file on opening (a fifth of a second with a
             # long history): it opens in a thread while the first screen is up.
@@ -264,9 +191,8 @@ class ChatApp(App[None]):
         if self.mcp.wanted:
             self.call_after_refresh(self.run_worker, self.mcp.start(), name="mcp", exit_on_error=False)
         self.call_after_refresh(self._after_first_frame)
-        if self._freeze_gc:
-            # Everything built at start-up lives as long as the app: keep it out of GC scans.
-            self.call_after_refresh(gc.freeze)
+        # Everything built at start-up lives as long as the app: keep it out of GC scans.
+        self.call_after_refresh(self.gc_policy.freeze_startup)
 
     async def _start_sessions(self) -> None:
         from tui_chat.ui.session_saver import SessionSaver
@@ -281,26 +207,13 @@ class ChatApp(App[None]):
         """What the first screen does not need, once it is up: the other built-in themes, and
         (in a thread) the SDK, its client and jsonschema, so the first request waits for none."""
         complete_builtin_themes(self)
-        engine = self.controller.engine
-        threading.Thread(target=_preload, args=(engine,), name="preload", daemon=True).start()
-
-    # --- garbage collection -------------------------------------------------------------------
-    # A full GC pass scans every live object, and a chat app keeps many (widgets of earlier
-    # replies, their rendered lines): collections during streaming stalled frames for longer and
-    # longer as a reply grew. Objects that survived sealed blocks or a finished turn are long-lived:
-    # after a cheap young-generation collection they are frozen out of later scans. A full
-    # collection runs when the user starts over (new chat / clear), where a pause is expected.
+        threading.Thread(target=_preload, args=(self.controller,), name="preload", daemon=True).start()
 
     def freeze_long_lived(self) -> None:
-        if self._freeze_gc:
-            gc.collect(1)
-            gc.freeze()
+        self.gc_policy.freeze_long_lived()
 
     def collect_all(self) -> None:
-        if self._freeze_gc:
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
+        self.gc_policy.collect_all()
 
     def on_reply_body_blocks_sealed(self, _: ReplyBody.BlocksSealed) -> None:
         self.freeze_long_lived()
@@ -321,27 +234,8 @@ class ChatApp(App[None]):
         await self.mcp.close()  # every session closed, no child process left
         if self.sessions is not None:
             await self.sessions.close()  # the final state of the conversation, then the store
-        engine = self.controller.engine
-        close = getattr(engine.client, "close", None) if engine is not None and engine.has_client else None
-        if close is not None:
-            # The HTTP connection pool, while the event loop still runs; never blocks exiting.
-            with contextlib.suppress(Exception):
-                await close()
-
-    async def show_conversation(self, conversation: Conversation) -> None:
-        """Draw `conversation` (start-up, new chat, or a loaded session)."""
-        welcome = welcome_text(self.settings, self.controller.not_ready)
-        await self.chat_log.show_conversation(conversation, welcome=welcome)
-        # The log first: the sidebar's turns are built once the log has painted.
-        self.sidebar.show_history_later(conversation)
-        usage_in = usage_out = 0
-        for message in conversation.messages:
-            if message.usage:
-                usage_in += int(message.usage.get("prompt_tokens") or 0)
-                usage_out += int(message.usage.get("completion_tokens") or 0)
-        self.status_bar.prompt_tokens = usage_in
-        self.status_bar.completion_tokens = usage_out
-        self.status_bar.model = self.current_model
+        # The HTTP connection pool, while the event loop still runs; never blocks exiting.
+        await self.controller.close()
 
     def on_resize(self, event: events.Resize) -> None:
         # The event's size: `self.size` may still be the previous one while this runs.
@@ -365,42 +259,30 @@ class ChatApp(App[None]):
 
     @property
     def current_model(self) -> str:
-        engine = self.controller.engine
-        if engine is not None:
-            return engine.options.model
-        return self.conversation.model or self.settings.model
+        return self.controller.model or self.settings.model
 
     # --- ChatHost: what the controller calls -----------------------------------------------------
 
-    def run_turn_worker(self, work: Coroutine[Any, Any, None]) -> Worker[None]:
+    def run_turn(self, work: Coroutine[Any, Any, None]) -> Worker[None]:
         return self.run_worker(work, name="turn", group="turn", exclusive=True, exit_on_error=False)
 
-    def show_event(self, event: Event) -> None:
-        # Text deltas are by far the most frequent: check them first, and only queue.
-        self.chat_log.queue_event(event)
-        if isinstance(event, TextDelta | ReasoningDelta):
-            return
-        if isinstance(event, _SIDEBAR_EVENTS):
-            self.sidebar.handle_event(event)
-        if isinstance(event, ResponseFinished):
-            self.status_bar.add_usage(event.usage)
-        elif isinstance(event, TurnFailed):
-            self._last_failure = event.kind
-
-    def turn_started(self) -> None:
-        self._last_failure = None
-        self.prompt.set_busy(True)
-        self.status_bar.state = "streaming"
-        self.refresh_bindings()
-
-    def turn_finished(self) -> None:
-        self.prompt.set_busy(False)
-        # "ready" would be a promise the server just broke; the next request tries again.
-        self.status_bar.state = "unreachable" if self._last_failure == "connection" else "ready"
-        self.refresh_bindings()
-        self.call_after_refresh(self.freeze_long_lived)
-        if self.queued.text:
-            self.call_later(self._send_queued)  # once this turn's worker has wound down
+    def _chat_event(self, event: ChatEvent) -> None:
+        """The app's own part of the stream: a turn's start and close."""
+        match event:
+            case TurnStarted():
+                self._last_failure = None
+                self.prompt.set_busy(True)
+                self.refresh_bindings()
+            case TurnFailed(kind=kind):
+                self._last_failure = kind
+            case TurnClosed():
+                self.prompt.set_busy(False)
+                self.refresh_bindings()
+                self.call_after_refresh(self.freeze_long_lived)
+                if self.queued.text:
+                    self.call_later(self._send_queued)  # once this turn's worker has wound down
+            case _:
+                pass  # the widgets and the session saver follow the rest
 
     def _send_queued(self) -> None:
         if self.controller.busy or not self.queued.text:
@@ -465,34 +347,20 @@ class ChatApp(App[None]):
         sent when the turn ends; a second one joins the first."""
         if not text.strip():
             return False
-        if self.controller.busy:
-            if self.controller.editing is not None or self.controller.engine is None:
+        controller = self.controller
+        if controller.busy:
+            if controller.editing is not None or not controller.ready:
                 return False
             queued = self.queued.text
             self.queued.show(f"{queued}\n\n{text}" if queued else text)
             self.prompt.clear()
             return True
-        log = self.chat_log
-        editing = self.controller.editing
-        if self.controller.engine is None:
-            log.mount(ErrorMessage("config", self.controller.not_ready or "Not configured."))
-            log.anchor()
-            return False
+        editing = controller.editing
+        if controller.send(text) is None:
+            return False  # not configured: the log shows why (SendRefused)
         if editing is not None:
-            log.remove_from(editing)
-        try:
-            message = self.controller.send(text)
-        except NotReady as exc:
-            log.mount(ErrorMessage("config", str(exc)))
-            return False
-        if editing is not None:
-            self.sidebar.show_history(self.conversation)
             self._show_editing(False)
         self.prompt.clear()
-        log.add_message(message)
-        log.anchor()
-        if editing is None:  # (after an edit, show_history above opened the turn already)
-            self.sidebar.handle_event(MessageAdded(message))
         return True
 
     def _show_editing(self, editing: bool) -> None:
@@ -562,15 +430,9 @@ class ChatApp(App[None]):
         if user is None:
             self.notify("Nothing to regenerate yet.", timeout=3)
             return
-        if self.controller.engine is None:
-            self.send(user.content or "")
-            return
-        if self.controller.editing is not None:
+        if self.controller.ready and self.controller.editing is not None:
             self.action_cancel_edit()
-        self.chat_log.remove_after(user)
-        self.controller.regenerate()
-        self.sidebar.show_history(self.conversation)  # ends with `user`: its turn stays open
-        self.chat_log.anchor()
+        self.controller.regenerate()  # the log and the sidebar follow its MessagesRemoved
 
     def action_edit_last(self) -> None:
         text = self.controller.start_edit()
@@ -635,10 +497,8 @@ class ChatApp(App[None]):
         self._show_editing(False)
         self.prompt.clear()
         self._unqueue(held)  # never lost: a queued message waits in the prompt of the new chat
-        conversation = self.controller.fresh_conversation(
-            system_prompt=system_prompt, model=self.current_model
-        )
-        await self.show_conversation(conversation)
+        self.controller.fresh_conversation(system_prompt=system_prompt, model=self.current_model)
+        await self.chat_log.drain()
         self.prompt.focus()
         self.call_after_refresh(self.collect_all)
 
@@ -656,9 +516,7 @@ class ChatApp(App[None]):
         self._show_editing(False)
         self._unqueue(held)
         self.controller.open(conversation)
-        if conversation.model and self.controller.engine is not None:
-            self.controller.engine.options.model = conversation.model
-        await self.show_conversation(conversation)
+        await self.chat_log.drain()
 
     def action_sessions(self) -> None:
         from tui_chat.ui.session_saver import open_session_browser
@@ -675,7 +533,6 @@ class ChatApp(App[None]):
         def chosen(model: str | None) -> None:
             if model:
                 self.controller.set_model(model)
-                self.status_bar.model = model
                 self.notify(f"Model: {model}", timeout=2)
 
         self.push_screen(ModelPickerScreen(self.current_model, self._list_models), chosen)
@@ -727,11 +584,11 @@ class ChatApp(App[None]):
         from tui_chat.ui.screens.settings import SettingsScreen, SettingsValues
 
         registry = self.registry
-        engine = self.controller.engine
+        controller = self.controller
         values = SettingsValues(
             model=self.current_model,
             system_prompt=self.settings.system_prompt,
-            temperature=engine.options.temperature if engine is not None else self.settings.temperature,
+            temperature=controller.temperature if controller.ready else self.settings.temperature,
             theme=self.theme,
             tool_policies={name: registry.policy(name) for name in registry.names()} if registry else {},
         )
@@ -743,14 +600,12 @@ class ChatApp(App[None]):
         if "model" in changed:
             self.settings.model = after.model
             self.controller.set_model(after.model)
-            self.status_bar.model = after.model
         if "system_prompt" in changed:
             self.settings.system_prompt = after.system_prompt
             self.controller.set_system_prompt(after.system_prompt)
         if "temperature" in changed:
             self.settings.temperature = after.temperature
-            if self.controller.engine is not None:
-                self.controller.engine.options.temperature = after.temperature
+            self.controller.set_temperature(after.temperature)
         if "theme" in changed:
             self.settings.theme = after.theme
         if self.registry is not None:
@@ -780,84 +635,9 @@ class ChatApp(App[None]):
             key = self._key_for(binding_id) if binding_id else ""
             return f"{title}  ({key})" if key else title
 
-        commands = [
-            ("Chat: stop the reply", "Stop generating; the partial reply is kept", self.action_stop, "stop"),
-            ("Chat: regenerate", "Run the last message again", self.action_regenerate, "regenerate"),
-            (
-                "Chat: edit last message",
-                "Put it back in the prompt to change and resend",
-                self.action_edit_last,
-                "edit_last",
-            ),
-            ("Chat: new chat", "Start a fresh conversation", self.action_new_chat, "new_chat"),
-            ("Chat: clear", "Start over with the same system prompt", self.action_clear, "clear"),
-            (
-                "Sessions: browse",
-                "Open, search, rename, delete or archive saved conversations",
-                self.action_sessions,
-                "sessions",
-            ),
-            (
-                "Copy: last reply",
-                "Copy the last reply to the clipboard",
-                self.action_copy_reply,
-                "copy_reply",
-            ),
-            ("Copy: code block", "Copy the last code block of the last reply", self.action_copy_code, None),
-            ("Copy: selected message", "Copy the message selected in the log", self._copy_selected, None),
-            (
-                "Model: switch",
-                "Choose from the server's models or type a name",
-                self.action_switch_model,
-                "switch_model",
-            ),
-            (
-                "System prompt: edit",
-                "Change this conversation's system prompt",
-                self.action_system_prompt,
-                "system_prompt",
-            ),
-            ("Tools: policies", "Ask / always / never, per tool", self.action_tool_policies, "tool_policies"),
-            (
-                "MCP: servers",
-                "Each MCP server's state, tools and last stderr lines; restart or disable",
-                self.action_mcp_servers,
-                None,
-            ),
-            (
-                "Theme: change theme",
-                "Preview themes as you move through them; enter keeps one, esc restores",
-                self.search_themes,
-                None,
-            ),
-            (
-                "Settings: edit",
-                "Model, system prompt, temperature, theme and tool policies, saved to the config file",
-                self.action_settings,
-                None,
-            ),
-            (
-                "View: toggle tool sidebar",
-                "Show or hide tool activity",
-                self.action_toggle_sidebar,
-                "toggle_sidebar",
-            ),
-            (
-                "View: focus the log",
-                "Move between messages with up/down or j/k; a streaming reply goes on",
-                self.action_browse_log,
-                "browse_log",
-            ),
-            (
-                "View: scroll the log up",
-                "Read back while a reply streams (end follows it again)",
-                self.action_scroll_log_up,
-                "scroll_log_up",
-            ),
-            ("View: focus the prompt", "Back to typing", self.action_focus_prompt, None),
-        ]
-        for title, help_text, callback, binding_id in commands:
-            yield SystemCommand(titled(title, binding_id), help_text, callback)
+        for command in PALETTE_COMMANDS:
+            callback = getattr(self, command.method)
+            yield SystemCommand(titled(command.title, command.binding_id), command.help, callback)
         # Textual's own "Theme" is "Theme: change theme" above.
         yield from (command for command in super().get_system_commands(screen) if command.title != "Theme")
 

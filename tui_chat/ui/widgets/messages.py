@@ -24,7 +24,7 @@ from tui_chat.engine.conversation import Message, ToolCall
 from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.text import clean, literal, one_line
 
-FLUSH_INTERVAL = 0.25
+THINKING_INTERVAL = 0.25
 """Seconds between two updates of the thinking text while it streams."""
 
 THINKING_TAIL = 2000
@@ -223,7 +223,7 @@ class AssistantMessage(MessageView):
                 self._update_status()
 
     def feed_reasoning(self, text: str) -> None:
-        """Queue thinking text; shown at once, then at most every FLUSH_INTERVAL (only the tail)."""
+        """Queue thinking text; shown at once, then at most every THINKING_INTERVAL (only the tail)."""
         if not text:
             return
         self._reasoning += clean(text)
@@ -235,13 +235,13 @@ class AssistantMessage(MessageView):
         if self._reasoning_timer is None:
             self._show_reasoning_tail()
             if self.is_mounted:
-                self._reasoning_timer = self.set_timer(FLUSH_INTERVAL, self._reasoning_gate)
+                self._reasoning_timer = self.set_timer(THINKING_INTERVAL, self._reasoning_gate)
 
     def _reasoning_gate(self) -> None:
         self._reasoning_timer = None
         if self._reasoning_shown != len(self._reasoning) and self._finishing is None:
             self._show_reasoning_tail()
-            self._reasoning_timer = self.set_timer(FLUSH_INTERVAL, self._reasoning_gate)
+            self._reasoning_timer = self.set_timer(THINKING_INTERVAL, self._reasoning_gate)
 
     def _show_reasoning_tail(self) -> None:
         self._reasoning_shown = len(self._reasoning)
