@@ -118,9 +118,15 @@ class ChatController:
         return self.engine.client if self.engine is not None else None
 
     def prepare(self) -> None:
-        """Import the SDK and make the client now (call in a thread)."""
-        if self.engine is not None:
-            self.engine.prepare()
+        """Import the SDK, make the client and import jsonschema (the first tool call validates
+        its arguments with it) now, so the first request waits for none. Call in a thread;
+        never raises: whatever fails here fails again, visibly, on first use."""
+        try:
+            if self.engine is not None:
+                self.engine.prepare()
+            import jsonschema  # noqa: F401
+        except Exception:
+            log.debug("preparing failed", exc_info=True)
 
     async def close(self) -> None:
         """Close the client's connection pool, if one was made; never raises."""

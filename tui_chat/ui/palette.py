@@ -6,7 +6,14 @@ the same action, that binding's id (the palette shows the key the keymap gives i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+
+from tui_chat.ui.bindings import APP_BINDINGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,3 +140,20 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         None,
     ),
 )
+
+
+def key_for(app: App[Any], binding_id: str) -> str:
+    """The key bound to `binding_id` now (after the keymap), as the footer shows it."""
+    for binding in APP_BINDINGS:
+        if isinstance(binding, Binding) and binding.id == binding_id:
+            keymap: dict[str, str] = getattr(app, "_keymap", {})
+            return keymap.get(binding_id, binding.key).split(",")[0].strip()
+    return ""
+
+
+def palette_commands(app: App[Any]) -> Iterator[SystemCommand]:
+    """`PALETTE_COMMANDS` for `app`, each titled with its key when one is bound."""
+    for command in PALETTE_COMMANDS:
+        key = key_for(app, command.binding_id) if command.binding_id else ""
+        title = f"{command.title}  ({key})" if key else command.title
+        yield SystemCommand(title, command.help, getattr(app, command.method))

@@ -83,6 +83,13 @@ class SessionSaver:
         controller.request_gates.append(saver.before_request)
         return saver
 
+    @classmethod
+    async def for_app(cls, app: ChatApp, store: SessionStore | None) -> SessionSaver | None:
+        saver = await cls.start(app.controller, store, provider=app.settings.provider, warn=app.warn)
+        if saver is not None and app.conversation.messages:
+            saver.recorder.sync()  # sent before the store was open: saved now
+        return saver
+
     @property
     def conversation(self) -> Conversation:
         return self.recorder.conversation
