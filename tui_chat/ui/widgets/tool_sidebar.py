@@ -38,8 +38,8 @@ from tui_chat.engine.events import (
     TurnStarted,
 )
 from tui_chat.ui.widgets.mcp_servers_panel import McpServersPanel
+from tui_chat.ui.widgets.text import first_line, visible_literal
 from tui_chat.ui.widgets.tool_call_card import Clock, HeaderRow, ToolCallCard
-from tui_chat.ui.widgets.tool_format import literal, one_line
 
 __all__ = ["ToolCallCard", "ToolSidebar", "ToolTurn"]
 
@@ -63,9 +63,9 @@ class ToolTurn(Vertical):
         self.prompt = prompt
         self.cards: list[ToolCallCard] = []
         title = Content.assemble((f"Turn {number}", "bold $text-primary"))
-        snippet = one_line(prompt or "", 120)
+        snippet = first_line(prompt or "", 120)
         if snippet:
-            title = Content.assemble(title, " · ", literal(snippet))
+            title = Content.assemble(title, " · ", visible_literal(snippet))
         self._title_content = title
         self._header = HeaderRow(classes="tool-turn-header")
         self._composed = False
