@@ -31,22 +31,20 @@ sys.path.insert(0, str(ROOT))
 from loopback_server import start_server  # noqa: E402
 
 from tui_chat.config import Settings  # noqa: E402
-from tui_chat.engine.conversation import Conversation  # noqa: E402
-from tui_chat.engine.events import Event, TextDelta, TurnEnded  # noqa: E402
+from tui_chat.engine.events import ChatEvent, TextDelta, TurnEnded  # noqa: E402
 from tui_chat.ui.app import ChatApp  # noqa: E402
-from tui_chat.ui.chat_controller import ChatObserver  # noqa: E402
 from tui_chat.ui.widgets.messages import AssistantMessage  # noqa: E402
 from tui_chat.ui.widgets.reply_body import ReplyBody  # noqa: E402
 
 
-class Timing(ChatObserver):
+class Timing:
     def __init__(self) -> None:
         self.first: float | None = None
         self.last: float | None = None
         self.ended: float | None = None
         self.deltas = 0
 
-    def turn_event(self, conversation: Conversation, event: Event) -> None:
+    def handle_event(self, event: ChatEvent) -> None:
         now = time.perf_counter()
         if isinstance(event, TextDelta):
             self.deltas += 1
@@ -63,7 +61,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         settings = Settings(base_url=url, api_key="bench", model="fake-model", timeout=60.0, max_retries=0)
         app = ChatApp(settings, freeze_gc=not args.no_gc_freeze)
         timing = Timing()
-        app.controller.observers.append(timing)
+        app.controller.subscribe(timing.handle_event)
         stalls: list[float] = []
         follow: list[bool] = []
         cpu_marks: list[tuple[float, float]] = []  # (wall, cpu) while tokens arrive

@@ -12,21 +12,36 @@ import pytest
 UI_FREE = ["tui_chat.engine", "tui_chat.tools", "tui_chat.store", "tui_chat.config"]
 
 
-@pytest.mark.parametrize("package", UI_FREE)
-def test_package_does_not_import_textual(package: str) -> None:
+def modules_of(package: str) -> list[str]:
+    """`package` and every module below it, by full name. With the prefix, subpackages are
+    walked under their real names (tui_chat.tools.mcp, not the SDK's top-level `mcp`), and
+    each module below a subpackage (tui_chat.tools.builtin.*) is listed on its own."""
     import pkgutil
 
     mod = __import__(package, fromlist=["_"])
     names = [package]
     if hasattr(mod, "__path__"):
-        # With the prefix, subpackages are walked under their real names (tui_chat.tools.mcp,
-        # not the SDK's top-level `mcp`).
         names += [m.name for m in pkgutil.walk_packages(mod.__path__, prefix=f"{package}.")]
+    return names
+
+
+def test_the_walk_lists_every_module_by_its_full_name() -> None:
+    names = modules_of("tui_chat.tools")
+    assert "tui_chat.tools.builtin.weather" in names
+    assert "tui_chat.tools.mcp.manager" in names
+    assert "tui_chat.engine.controller" in modules_of("tui_chat.engine")
+    assert all(name.startswith("tui_chat.") for name in names)
+
+
+@pytest.mark.parametrize("package", UI_FREE)
+def test_package_does_not_import_textual(package: str) -> None:
+    names = modules_of(package)
     # A fresh interpreter, so nothing imported by other tests hides a violation.
     code = (
         "import sys, importlib\n"
         f"for n in {names!r}: importlib.import_module(n)\n"
-        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "bad = sorted(m for m in sys.modules\n"
+        "             if m.split('.')[0] == 'textual' or m.startswith('tui_chat.ui'))\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -18,6 +18,8 @@ from textual.widgets._collapsible import CollapsibleTitle
 from tests.ui.app_support import wait_for
 from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
 from tui_chat.engine.events import (
+    ChatEvent,
+    ConversationChanged,
     Event,
     MessageAdded,
     ResponseFinished,
@@ -27,7 +29,9 @@ from tui_chat.engine.events import (
     ToolCallStarted,
     ToolExecutionStarted,
     ToolResultReady,
+    TurnClosed,
     TurnEnded,
+    TurnStarted,
 )
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.widgets.tool_call_card import SPINNER_FRAMES, ToolCallCard
@@ -68,7 +72,7 @@ def screen_text(app: App[Any]) -> str:
     return console.export_text(styles=False)
 
 
-async def feed(pilot: Pilot[None], events: Iterable[object]) -> None:
+async def feed(pilot: Pilot[None], events: Iterable[ChatEvent]) -> None:
     sidebar = pilot.app.query_one(ToolSidebar)
     for event in events:
         sidebar.handle_event(event)
@@ -462,7 +466,9 @@ async def test_other_events_are_ignored() -> None:
                 TextDelta("m1", "[bold]hello"),
                 ResponseFinished("m1", "stop", None),
                 MessageAdded(Message(role="assistant", content="")),
-                object(),
+                TurnStarted(),
+                ConversationChanged(Conversation()),
+                TurnClosed(),
             ],
         )
         assert app.sidebar.cards == []

@@ -16,7 +16,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from tui_chat.commands.ask_mcp import ask_mcp_servers
 from tui_chat.commands.ask_output import AskOutput, JsonLinesOutput, PlainOutput
@@ -26,9 +26,6 @@ from tui_chat.commands.exit_codes import EXIT_API_ERROR, EXIT_CUT_OFF, EXIT_INTE
 from tui_chat.config import ConfigError, Settings
 from tui_chat.engine.conversation import Conversation, Message, ToolCall
 from tui_chat.engine.events import ErrorKind, Event, TurnEnded, TurnFailed
-
-if TYPE_CHECKING:
-    from tui_chat.engine.turn import ChatEngine
 
 _CUT_OFF_KINDS: set[ErrorKind] = {"cut_off", "too_many_rounds"}
 
@@ -155,7 +152,13 @@ async def run_ask(
     except ConfigError as exc:
         output.failed(str(exc), "config")
         return AskResult(EXIT_USAGE, conversation)
-    engine = _make_engine(settings, client, output)
+    from tui_chat.engine.factory import build_engine
+
+    setup = build_engine(settings, client=client)
+    for problem in setup.problems:
+        output.warning(problem)
+    engine = setup.engine
+    assert engine is not None  # a client was given
     user = conversation.add(Message(role="user", content=prompt))
     turn_start = len(conversation.messages)
 
@@ -187,26 +190,6 @@ async def run_ask(
                 if current is not None and current.cancelling():
                     raise  # we were cancelled from outside, not by our SIGINT handler
                 return AskResult(EXIT_INTERRUPTED, conversation, recorded=True)
-
-
-def _make_engine(settings: Settings, client: Any, output: AskOutput) -> ChatEngine:
-    from tui_chat.engine.turn import ChatEngine, TurnOptions
-    from tui_chat.tools.setup import build_registry
-
-    registry = None
-    if settings.tools_enabled:
-        setup = build_registry(settings)
-        for problem in setup.problems:
-            output.warning(problem)
-        registry = setup.registry
-    options = TurnOptions(
-        model=settings.model,
-        temperature=settings.temperature,
-        max_tool_rounds=settings.max_tool_rounds,
-        legacy_functions=settings.legacy_functions,
-        use_tools=registry is not None,
-    )
-    return ChatEngine(client, registry, options)
 
 
 def exit_code_for(ended: TurnEnded, failure: ErrorKind | None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -135,3 +136,39 @@ class Conversation:
             if m.role == role:
                 return m
         return None
+
+
+# -- the pairing rule: which tool call a tool result answers -------------------------------------
+
+
+def answered_calls(messages: Iterable[Message]) -> dict[str, tuple[str, str]]:
+    """`tool` / `function` message id -> (the assistant message id, the call id) it answers.
+
+    Call ids are only unique within one response (servers reuse `call_0` across rounds), so a
+    result answers a call of the assistant message it follows. A result naming a call id that
+    is still unanswered there answers that call; any other (legacy `function` results carry no
+    id) answers the first unanswered call of the same name, else the first unanswered call."""
+    pairs: dict[str, tuple[str, str]] = {}
+    owner: str | None = None
+    waiting: list[ToolCall] = []
+    for message in messages:
+        if message.role == "assistant":
+            owner = message.id
+            waiting = list(message.tool_calls)
+        elif message.role in ("tool", "function") and owner is not None and waiting:
+            call = next((c for c in waiting if message.tool_call_id and c.id == message.tool_call_id), None)
+            if call is None:
+                call = next((c for c in waiting if c.name == message.name), waiting[0])
+            waiting.remove(call)
+            pairs[message.id] = (owner, call.id)
+    return pairs
+
+
+def tool_results(messages: Iterable[Message]) -> dict[str, dict[str, Message]]:
+    """Assistant message id -> {tool call id -> the message answering it} (`answered_calls`)."""
+    listed = list(messages)
+    by_id = {m.id: m for m in listed}
+    results: dict[str, dict[str, Message]] = {}
+    for result_id, (owner, call_id) in answered_calls(listed).items():
+        results.setdefault(owner, {})[call_id] = by_id[result_id]
+    return results

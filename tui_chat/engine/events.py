@@ -1,5 +1,7 @@
-"""Typed events one turn yields while it runs. The TUI, the headless command and the store
-all consume exactly these; none of them looks inside the engine.
+"""Typed events: what one turn yields while it runs (`Event`), and everything else that changes
+the app's conversation (`ChatEvent`, emitted by `engine.controller.ChatController`). The TUI,
+the headless command and the store all consume exactly these; none of them looks inside the
+engine.
 
 Events are small frozen dataclasses named in the past tense.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tui_chat.engine.conversation import Message, ToolCall
+from tui_chat.engine.conversation import Conversation, Message, ToolCall
 
 ErrorKind = Literal[
     "auth",  # 401/403, missing key
@@ -130,3 +132,60 @@ Event = (
     | TurnFailed
     | TurnEnded
 )
+
+
+# -- conversation changes outside a turn (the controller's, on top of the engine's) ------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationOpened:
+    """`conversation` became the current one (start-up, new chat, clear, a loaded session)."""
+
+    conversation: Conversation
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesRemoved:
+    """Regenerate or edit removed `messages` from the end of `conversation` (already gone from
+    it). `after` is the last message kept (None: the conversation is now empty)."""
+
+    conversation: Conversation
+    messages: tuple[Message, ...]
+    after: Message | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationChanged:
+    """The model or the system prompt of the current conversation changed."""
+
+    conversation: Conversation
+
+
+@dataclass(frozen=True, slots=True)
+class TurnStarted:
+    """A turn is about to run: the controller is busy until `TurnClosed`."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnClosed:
+    """The turn's runner is done (after its `TurnEnded`): the controller is no longer busy and
+    a new turn may start."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendRefused:
+    """The user's message was not added: there is no model to send it to (not configured)."""
+
+    reason: str
+
+
+ChatEvent = (
+    Event
+    | ConversationOpened
+    | MessagesRemoved
+    | ConversationChanged
+    | TurnStarted
+    | TurnClosed
+    | SendRefused
+)
+"""Everything that changes what the app shows or saves, in the order it happened."""

@@ -1,122 +1,52 @@
 """The full-screen chat app: status bar, chat log, prompt, tool sidebar, footer.
 
-The app is the `ChatHost` of a `ChatController` (tui_chat/ui/chat_controller.py), which holds the
-conversation and runs turns. The app turns user actions into controller calls and routes turn
-events to widgets: everything for the log through `ChatLog.queue_event` (rendered in the log's
-own task), tool events also to the sidebar, usage to the status bar.
-"""
+The app is the `ChatHost` of a `ChatController` (engine/controller.py), which emits every change
+to the conversation as one stream of `ChatEvent`s; the log, the sidebar, the status bar and the
+session saver subscribe to it. The app turns user actions into controller calls."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import functools
-import gc
 import threading
 from collections.abc import Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.worker import Worker, WorkerCancelled, WorkerFailed
+from textual.worker import Worker
 
-from tui_chat.config import ConfigError, Settings, ToolPolicy
-from tui_chat.engine.conversation import Conversation, Message, ToolCall
-from tui_chat.engine.events import (
-    Event,
-    MessageAdded,
-    ReasoningDelta,
-    ResponseFinished,
-    TextDelta,
-    ToolCallArgumentsDelta,
-    ToolCallCompleted,
-    ToolCallStarted,
-    ToolExecutionStarted,
-    ToolResultReady,
-    TurnEnded,
-    TurnFailed,
-)
-from tui_chat.engine.turn import ChatEngine, TurnOptions
+from tui_chat.config import Settings, ToolPolicy
+from tui_chat.engine.controller import ChatController
+from tui_chat.engine.conversation import Conversation, ToolCall
+from tui_chat.engine.events import ChatEvent, TurnClosed, TurnFailed, TurnStarted
+from tui_chat.engine.factory import build_engine
 from tui_chat.tools.registry import ToolRegistry
+from tui_chat.ui import app_settings, config_writes, prompt_flow
 from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
-from tui_chat.ui.chat_controller import ChatController, NotReady
+from tui_chat.ui.clipboard import copy_code, copy_reply, last_reply
+from tui_chat.ui.gc_policy import GcPolicy
 from tui_chat.ui.keymap import apply_keys
-from tui_chat.ui.mcp_link import McpLink
+from tui_chat.ui.mcp_link import McpLink, show_servers
+from tui_chat.ui.palette import key_for, palette_commands
 from tui_chat.ui.theme_commands import open_theme_picker
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.themes import complete_builtin_themes, setup_themes
+from tui_chat.ui.welcome import welcome_text
 from tui_chat.ui.widgets.chat_footer import ChatFooter
 from tui_chat.ui.widgets.chat_log import ChatLog
-from tui_chat.ui.widgets.mcp_servers_panel import servers_summary
-from tui_chat.ui.widgets.messages import ErrorMessage
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.queued_message import QueuedMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.status_bar import StatusBar, describe_endpoint
-from tui_chat.ui.widgets.text import code_blocks
 from tui_chat.ui.widgets.too_small import is_too_small, mark_too_small
 from tui_chat.ui.widgets.tool_sidebar import ToolSidebar
 
 if TYPE_CHECKING:
     from tui_chat.store import SessionStore
-    from tui_chat.ui.screens.settings import SettingsChanges
     from tui_chat.ui.session_saver import SessionSaver
 
-SIDEBAR_MIN_WIDTH = 100
-"""Below this many columns the sidebar hides itself (unless toggled on)."""
-
-_SIDEBAR_EVENTS = (
-    ToolCallStarted,
-    ToolCallArgumentsDelta,
-    ToolCallCompleted,
-    ToolExecutionStarted,
-    ToolResultReady,
-    TurnEnded,
-)
-
-
-def _preload(engine: ChatEngine | None) -> None:
-    with contextlib.suppress(Exception):  # whatever fails here fails again, visibly, on first use
-        if engine is not None:
-            engine.prepare()
-        import jsonschema  # noqa: F401  (the first tool call validates its arguments with it)
-
-
-def welcome_text(settings: Settings, not_ready: str) -> str:
-    """The empty log's message: how to start, or (first run) how to configure."""
-    if not_ready:
-        return f"""\
-# Welcome to tui-chat
-
-tui-chat is not connected to a model yet: {not_ready}.
-
-**To use OpenAI**, set your key and start again:
-
-```
-export OPENAI_API_KEY=sk-...
-tui-chat
-```
-
-**For a local server** (Ollama, llama.cpp, vLLM, LM Studio) pass its URL and a model:
-
-```
-tui-chat --base-url http://localhost:11434/v1 --model llama3.2
-```
-
-**Azure OpenAI**: set `AZURE_OPENAI_API_KEY` and `AZURE_OPENAI_ENDPOINT` (and `--model` as
-your deployment).
-
-To keep these settings, put them in the config file (`tui-chat config path` prints where;
-`tui-chat config show` shows what is in effect). Press **ctrl+q** to quit.
-"""
-    return """\
-Type a message below and press **enter**. **ctrl+j** adds a line, **esc** stops a reply,
-**ctrl+o** opens saved sessions, **ctrl+p** lists every command (switch model, system prompt,
-tool policies, …).
-"""
+SIDEBAR_MIN_WIDTH = 100  # below this many columns the sidebar hides itself (unless toggled on)
 
 
 class ChatApp(App[None]):
@@ -152,45 +82,23 @@ class ChatApp(App[None]):
         self.problems += apply_keys(
             self, self.settings.keys, {"app": APP_BINDINGS, "prompt": PROMPT_BINDINGS, "log": LOG_BINDINGS}
         )
-        self._freeze_gc = freeze_gc
+        self.gc_policy = GcPolicy(freeze_gc)
         self._sidebar_choice: bool | None = None  # None: automatic by width
         self._last_failure: str | None = None  # the kind of error the last turn ended with
-        not_ready = ""
-        if client is None:
-            from tui_chat.engine.providers import check_settings, make_client
-
-            try:
-                check_settings(self.settings)
-                # Made on first use; the SDK's import starts after the first frame (on_mount).
-                client = functools.partial(make_client, self.settings)
-            except ConfigError as exc:
-                not_ready = str(exc)
-        if registry is None and self.settings.tools_enabled:
-            from tui_chat.tools.setup import build_registry
-
-            setup = build_registry(self.settings)
-            registry = setup.registry
-            self.problems += setup.problems
-        self.registry = registry
+        setup = build_engine(
+            self.settings,
+            client=client,
+            registry=registry,
+            model=conversation.model if conversation else None,
+        )
+        self.problems += setup.problems
+        self.registry = setup.registry
         # MCP servers connect in the background once the app is up (see on_mount).
-        self.mcp = McpLink(self.settings, registry, on_change=self._mcp_changed, warn=self._warn)
-        model = (conversation.model if conversation and conversation.model else None) or self.settings.model
-        engine = None
-        if client is not None:
-            engine = ChatEngine(
-                client,
-                registry,
-                TurnOptions(
-                    model=model,
-                    temperature=self.settings.temperature,
-                    max_tool_rounds=self.settings.max_tool_rounds,
-                    legacy_functions=self.settings.legacy_functions,
-                    use_tools=self.settings.tools_enabled,
-                ),
-            )
+        self.mcp = McpLink(self.settings, self.registry, on_change=self._mcp_changed, warn=self.warn)
         if conversation is None:
+            model = setup.engine.options.model if setup.engine is not None else self.settings.model
             conversation = Conversation(system_prompt=self.settings.system_prompt, model=model)
-        self.controller = ChatController(self, engine, conversation, not_ready=not_ready)
+        self.controller = ChatController(self, setup.engine, conversation, not_ready=setup.not_ready)
 
     # --- layout ---------------------------------------------------------------------------------
 
@@ -234,8 +142,7 @@ class ChatApp(App[None]):
     @property
     def client(self) -> Any:
         """The SDK client (made on first use); None when not configured."""
-        engine = self.controller.engine
-        return engine.client if engine is not None else None
+        return self.controller.client
 
     async def on_mount(self) -> None:
         status = self.status_bar
@@ -250,7 +157,13 @@ class ChatApp(App[None]):
             status.state = "not configured"
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self._show_too_small(*self.size)
-        await self.show_conversation(self.conversation)
+        log = self.chat_log
+        log.welcome = welcome_text(self.settings, self.controller.not_ready)
+        # Everything that changes the conversation reaches these through one stream.
+        for listener in (log.queue_event, self.sidebar.handle_event, status.handle_event, self._chat_event):
+            self.controller.subscribe(listener)
+        self.controller.open(self.conversation)
+        await log.drain()
         if self._save_sessions and self._store is None:
             # The default store checks its whole file on opening (a fifth of a second with a
             # long history): it opens in a thread while the first screen is up.
@@ -264,84 +177,43 @@ class ChatApp(App[None]):
         if self.mcp.wanted:
             self.call_after_refresh(self.run_worker, self.mcp.start(), name="mcp", exit_on_error=False)
         self.call_after_refresh(self._after_first_frame)
-        if self._freeze_gc:
-            # Everything built at start-up lives as long as the app: keep it out of GC scans.
-            self.call_after_refresh(gc.freeze)
+        # Everything built at start-up lives as long as the app: keep it out of GC scans.
+        self.call_after_refresh(self.gc_policy.freeze_startup)
 
     async def _start_sessions(self) -> None:
         from tui_chat.ui.session_saver import SessionSaver
 
-        self.sessions = await SessionSaver.start(
-            self.controller, self._store, provider=self.settings.provider, warn=self._warn
-        )
-        if self.sessions is not None and self.conversation.messages:
-            self.sessions.recorder.sync()  # sent before the store was open: saved now
+        self.sessions = await SessionSaver.for_app(self, self._store)
 
     def _after_first_frame(self) -> None:
         """What the first screen does not need, once it is up: the other built-in themes, and
         (in a thread) the SDK, its client and jsonschema, so the first request waits for none."""
         complete_builtin_themes(self)
-        engine = self.controller.engine
-        threading.Thread(target=_preload, args=(engine,), name="preload", daemon=True).start()
-
-    # --- garbage collection -------------------------------------------------------------------
-    # A full GC pass scans every live object, and a chat app keeps many (widgets of earlier
-    # replies, their rendered lines): collections during streaming stalled frames for longer and
-    # longer as a reply grew. Objects that survived sealed blocks or a finished turn are long-lived:
-    # after a cheap young-generation collection they are frozen out of later scans. A full
-    # collection runs when the user starts over (new chat / clear), where a pause is expected.
+        threading.Thread(target=self.controller.prepare, name="preload", daemon=True).start()
 
     def freeze_long_lived(self) -> None:
-        if self._freeze_gc:
-            gc.collect(1)
-            gc.freeze()
+        self.gc_policy.freeze_long_lived()
 
     def collect_all(self) -> None:
-        if self._freeze_gc:
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
+        self.gc_policy.collect_all()
 
     def on_reply_body_blocks_sealed(self, _: ReplyBody.BlocksSealed) -> None:
         self.freeze_long_lived()
 
-    def _warn(self, message: str) -> None:
+    def warn(self, message: str) -> None:
         self.notify(message, severity="warning", timeout=10)
 
     def _mcp_changed(self) -> None:
         """A server's state changed: show it; its tools came or went."""
-        statuses = self.mcp.statuses()
-        self.sidebar.servers.show(statuses)
-        self.status_bar.mcp = servers_summary(statuses)
-        self.status_bar.mcp_failed = any(s.state == "failed" for s in statuses)
-        if self.registry is not None and self.settings.tools_enabled:
-            self.status_bar.tools = len(self.registry.openai_tools())
+        show_servers(self)
 
     async def on_unmount(self) -> None:
         await self.mcp.close()  # every session closed, no child process left
+        await config_writes.flush()  # a theme or policy chosen just before quitting
         if self.sessions is not None:
             await self.sessions.close()  # the final state of the conversation, then the store
-        engine = self.controller.engine
-        close = getattr(engine.client, "close", None) if engine is not None and engine.has_client else None
-        if close is not None:
-            # The HTTP connection pool, while the event loop still runs; never blocks exiting.
-            with contextlib.suppress(Exception):
-                await close()
-
-    async def show_conversation(self, conversation: Conversation) -> None:
-        """Draw `conversation` (start-up, new chat, or a loaded session)."""
-        welcome = welcome_text(self.settings, self.controller.not_ready)
-        await self.chat_log.show_conversation(conversation, welcome=welcome)
-        # The log first: the sidebar's turns are built once the log has painted.
-        self.sidebar.show_history_later(conversation)
-        usage_in = usage_out = 0
-        for message in conversation.messages:
-            if message.usage:
-                usage_in += int(message.usage.get("prompt_tokens") or 0)
-                usage_out += int(message.usage.get("completion_tokens") or 0)
-        self.status_bar.prompt_tokens = usage_in
-        self.status_bar.completion_tokens = usage_out
-        self.status_bar.model = self.current_model
+        # The HTTP connection pool, while the event loop still runs; never blocks exiting.
+        await self.controller.close()
 
     def on_resize(self, event: events.Resize) -> None:
         # The event's size: `self.size` may still be the previous one while this runs.
@@ -365,94 +237,43 @@ class ChatApp(App[None]):
 
     @property
     def current_model(self) -> str:
-        engine = self.controller.engine
-        if engine is not None:
-            return engine.options.model
-        return self.conversation.model or self.settings.model
+        return self.controller.model or self.settings.model
 
     # --- ChatHost: what the controller calls -----------------------------------------------------
 
-    def run_turn_worker(self, work: Coroutine[Any, Any, None]) -> Worker[None]:
+    def run_turn(self, work: Coroutine[Any, Any, None]) -> Worker[None]:
         return self.run_worker(work, name="turn", group="turn", exclusive=True, exit_on_error=False)
 
-    def show_event(self, event: Event) -> None:
-        # Text deltas are by far the most frequent: check them first, and only queue.
-        self.chat_log.queue_event(event)
-        if isinstance(event, TextDelta | ReasoningDelta):
-            return
-        if isinstance(event, _SIDEBAR_EVENTS):
-            self.sidebar.handle_event(event)
-        if isinstance(event, ResponseFinished):
-            self.status_bar.add_usage(event.usage)
-        elif isinstance(event, TurnFailed):
-            self._last_failure = event.kind
-
-    def turn_started(self) -> None:
-        self._last_failure = None
-        self.prompt.set_busy(True)
-        self.status_bar.state = "streaming"
-        self.refresh_bindings()
-
-    def turn_finished(self) -> None:
-        self.prompt.set_busy(False)
-        # "ready" would be a promise the server just broke; the next request tries again.
-        self.status_bar.state = "unreachable" if self._last_failure == "connection" else "ready"
-        self.refresh_bindings()
-        self.call_after_refresh(self.freeze_long_lived)
-        if self.queued.text:
-            self.call_later(self._send_queued)  # once this turn's worker has wound down
+    def _chat_event(self, event: ChatEvent) -> None:
+        """The app's own part of the stream: a turn's start and close."""
+        match event:
+            case TurnStarted():
+                self._last_failure = None
+                self.prompt.set_busy(True)
+                self.refresh_bindings()
+            case TurnFailed(kind=kind):
+                self._last_failure = kind
+            case TurnClosed():
+                self.prompt.set_busy(False)
+                self.refresh_bindings()
+                self.call_after_refresh(self.freeze_long_lived)
+                if self.queued.text:
+                    self.call_later(self._send_queued)  # once this turn's worker has wound down
+            case _:
+                pass  # the widgets and the session saver follow the rest
 
     def _send_queued(self) -> None:
-        if self.controller.busy or not self.queued.text:
-            return
-        if self._last_failure is not None:
-            # The reply failed: sending on would bury the error. Back to the prompt, unsent.
-            self._unqueue()
-            self.notify("Not sent, the reply failed: your queued message is back in the prompt.", timeout=5)
-            return
-        self.send(self.queued.take())
+        prompt_flow.send_queued(self, failed=self._last_failure is not None)
 
     def _unqueue(self, text: str | None = None) -> None:
-        """The queued message (or `text`, taken earlier) back into the prompt, before whatever
-        is typed there."""
-        text = self.queued.take() if text is None else text
-        if text:
-            prompt = self.prompt
-            prompt.text = f"{text}\n{prompt.text}" if prompt.text else text
-            prompt.move_cursor(prompt.document.end)
+        prompt_flow.unqueue(self, text)
 
     async def confirm_tool(self, call: ToolCall) -> bool:
-        from tui_chat.ui.screens.confirm_tool import ConfirmToolScreen
-
-        self.status_bar.state = "confirm"
-        spec = self.registry.get(call.name) if self.registry is not None else None
-        # The user decides better knowing what the tool does, in its own words.
-        screen = ConfirmToolScreen(
-            call, description=spec.description if spec else None, server=spec.server if spec else None
-        )
-        try:
-            answer = await self.push_screen_wait(screen)
-        except asyncio.CancelledError:
-            # Stopped while asking: take the question away; the engine refuses the call.
-            if self.screen is screen:
-                screen.dismiss("deny")
-            raise
-        finally:
-            self.status_bar.state = "streaming"
-        if answer == "always":
-            self.set_tool_policy(call.name, "always")
-        return answer in ("once", "always")
+        return await app_settings.confirm_tool(self, call)
 
     def set_tool_policy(self, name: str, policy: ToolPolicy) -> None:
         """Change a tool's policy now and in the config file."""
-        if self.registry is not None and self.registry.get(name) is not None:
-            self.registry.set_policy(name, policy)
-        try:
-            from tui_chat.config import save_setting
-
-            save_setting(("tools", "policies", name), policy)
-        except (ConfigError, OSError, ValueError) as exc:
-            self.notify(f"{name}: {policy} for this session only; not saved: {exc}", severity="warning")
+        app_settings.set_tool_policy(self, name, policy)
 
     # --- sending --------------------------------------------------------------------------------
 
@@ -465,47 +286,24 @@ class ChatApp(App[None]):
         sent when the turn ends; a second one joins the first."""
         if not text.strip():
             return False
-        if self.controller.busy:
-            if self.controller.editing is not None or self.controller.engine is None:
+        controller = self.controller
+        if controller.busy:
+            if controller.editing is not None or not controller.ready:
                 return False
             queued = self.queued.text
             self.queued.show(f"{queued}\n\n{text}" if queued else text)
             self.prompt.clear()
             return True
-        log = self.chat_log
-        editing = self.controller.editing
-        if self.controller.engine is None:
-            log.mount(ErrorMessage("config", self.controller.not_ready or "Not configured."))
-            log.anchor()
-            return False
+        editing = controller.editing
+        if controller.send(text) is None:
+            return False  # not configured: the log shows why (SendRefused)
         if editing is not None:
-            log.remove_from(editing)
-        try:
-            message = self.controller.send(text)
-        except NotReady as exc:
-            log.mount(ErrorMessage("config", str(exc)))
-            return False
-        if editing is not None:
-            self.sidebar.show_history(self.conversation)
             self._show_editing(False)
         self.prompt.clear()
-        log.add_message(message)
-        log.anchor()
-        if editing is None:  # (after an edit, show_history above opened the turn already)
-            self.sidebar.handle_event(MessageAdded(message))
         return True
 
     def _show_editing(self, editing: bool) -> None:
-        prompt = self.prompt
-        prompt.set_class(editing, "-editing")
-        prompt.border_title = "Editing your last message: enter resends it, esc cancels" if editing else None
-        for marked in self.query(".message.-editing"):
-            marked.remove_class("-editing")
-        if editing and self.controller.editing is not None:
-            view = self.chat_log.view_of(self.controller.editing.id)
-            if view is not None:
-                view.add_class("-editing")
-        self.refresh_bindings()
+        prompt_flow.show_editing(self, editing)
 
     # --- actions ----------------------------------------------------------------------------------
 
@@ -525,7 +323,7 @@ class ChatApp(App[None]):
         if action in ("edit_last", "edit_message"):
             return True if not busy and self.conversation.last("user") is not None else None
         if action == "copy_reply":
-            return True if self._last_reply() is not None else None
+            return True if last_reply(self.conversation) is not None else None
         return True
 
     def action_stop(self) -> None:
@@ -562,27 +360,12 @@ class ChatApp(App[None]):
         if user is None:
             self.notify("Nothing to regenerate yet.", timeout=3)
             return
-        if self.controller.engine is None:
-            self.send(user.content or "")
-            return
-        if self.controller.editing is not None:
+        if self.controller.ready and self.controller.editing is not None:
             self.action_cancel_edit()
-        self.chat_log.remove_after(user)
-        self.controller.regenerate()
-        self.sidebar.show_history(self.conversation)  # ends with `user`: its turn stays open
-        self.chat_log.anchor()
+        self.controller.regenerate()  # the log and the sidebar follow its MessagesRemoved
 
     def action_edit_last(self) -> None:
-        text = self.controller.start_edit()
-        if text is None:
-            if self.controller.busy:
-                self.notify("A reply is streaming: press esc to stop it first.", timeout=3)
-            return
-        prompt = self.prompt
-        prompt.text = text
-        prompt.move_cursor(prompt.document.end)
-        prompt.focus()
-        self._show_editing(True)
+        prompt_flow.edit_last(self)
 
     def action_edit_message(self) -> None:
         self.action_edit_last()
@@ -596,30 +379,12 @@ class ChatApp(App[None]):
         else:
             self.action_edit_last()
 
-    def _last_reply(self) -> Message | None:
-        for message in reversed(self.conversation.messages):
-            if message.role == "assistant" and message.content:
-                return message
-        return None
-
     def action_copy_reply(self) -> None:
-        reply = self._last_reply()
-        if reply is None:
-            self.notify("No reply to copy yet.", timeout=3)
-            return
-        self.copy_to_clipboard(reply.content or "")
-        self.notify(f"Copied the last reply ({len(reply.content or '')} characters)", timeout=2)
+        copy_reply(self)
 
     def action_copy_code(self) -> None:
         """Copy the last code block of the last reply (in the log: the focused message's)."""
-        reply = self._last_reply()
-        blocks = code_blocks(reply.content or "") if reply is not None else []
-        if not blocks:
-            self.notify("No code block in the last reply.", timeout=3)
-            return
-        language, code = blocks[-1]
-        self.copy_to_clipboard(code)
-        self.notify(f"Copied a code block{f' ({language})' if language else ''}", timeout=2)
+        copy_code(self)
 
     async def action_new_chat(self) -> None:
         await self._fresh(system_prompt=self.settings.system_prompt)
@@ -628,37 +393,13 @@ class ChatApp(App[None]):
         await self._fresh(system_prompt=self.conversation.system_prompt)
 
     async def _fresh(self, *, system_prompt: str | None) -> None:
-        held = self.queued.take()  # first: the stopped turn must not send it
-        if self.controller.busy:
-            self.controller.stop()
-            await self._wait_for_turn()
-        self._show_editing(False)
-        self.prompt.clear()
-        self._unqueue(held)  # never lost: a queued message waits in the prompt of the new chat
-        conversation = self.controller.fresh_conversation(
-            system_prompt=system_prompt, model=self.current_model
-        )
-        await self.show_conversation(conversation)
+        await prompt_flow.open_conversation(self, None, system_prompt=system_prompt)
         self.prompt.focus()
         self.call_after_refresh(self.collect_all)
 
-    async def _wait_for_turn(self) -> None:
-        # A stopped turn's worker ends cancelled: that is the expected outcome, not an error.
-        with contextlib.suppress(WorkerCancelled, WorkerFailed):
-            await self.workers.wait_for_complete()
-
     async def load_conversation(self, conversation: Conversation) -> None:
         """Open an existing conversation (the sessions screen calls this)."""
-        held = self.queued.take()
-        if self.controller.busy:
-            self.controller.stop()
-            await self._wait_for_turn()
-        self._show_editing(False)
-        self._unqueue(held)
-        self.controller.open(conversation)
-        if conversation.model and self.controller.engine is not None:
-            self.controller.engine.options.model = conversation.model
-        await self.show_conversation(conversation)
+        await prompt_flow.open_conversation(self, conversation)
 
     def action_sessions(self) -> None:
         from tui_chat.ui.session_saver import open_session_browser
@@ -670,49 +411,13 @@ class ChatApp(App[None]):
         self._update_sidebar()
 
     def action_switch_model(self) -> None:
-        from tui_chat.ui.screens.model_picker import ModelPickerScreen
-
-        def chosen(model: str | None) -> None:
-            if model:
-                self.controller.set_model(model)
-                self.status_bar.model = model
-                self.notify(f"Model: {model}", timeout=2)
-
-        self.push_screen(ModelPickerScreen(self.current_model, self._list_models), chosen)
-
-    async def _list_models(self) -> list[str]:
-        if self.client is None:
-            return []
-        from tui_chat.engine.providers import list_models
-
-        return await list_models(self.client)
+        app_settings.switch_model(self)
 
     def action_system_prompt(self) -> None:
-        from tui_chat.ui.screens.system_prompt import SystemPromptResult, SystemPromptScreen
-
-        def chosen(result: SystemPromptResult | None) -> None:
-            if result is None:
-                return
-            self.controller.set_system_prompt(result.text)
-            if result.make_default:
-                try:
-                    from tui_chat.config import save_setting
-
-                    save_setting(("system_prompt",), result.text)
-                    self.settings.system_prompt = result.text or None
-                except (ConfigError, OSError, ValueError) as exc:
-                    self.notify(f"Not saved as the default: {exc}", severity="warning")
-            self.notify("System prompt updated" if result.text else "System prompt removed", timeout=2)
-
-        self.push_screen(SystemPromptScreen(self.conversation.system_prompt or ""), chosen)
+        app_settings.edit_system_prompt(self)
 
     def action_tool_policies(self) -> None:
-        from tui_chat.ui.screens.tool_policies import ToolPoliciesScreen
-
-        if self.registry is None or not self.registry.names():
-            self.notify("No tools are loaded (tools are off, or none are configured).", timeout=4)
-            return
-        self.push_screen(ToolPoliciesScreen(self.registry, self.set_tool_policy))
+        app_settings.edit_tool_policies(self)
 
     def action_mcp_servers(self) -> None:
         from tui_chat.ui.screens.mcp_servers import McpServersScreen
@@ -724,39 +429,7 @@ class ChatApp(App[None]):
         open_theme_picker(self)
 
     def action_settings(self) -> None:
-        from tui_chat.ui.screens.settings import SettingsScreen, SettingsValues
-
-        registry = self.registry
-        engine = self.controller.engine
-        values = SettingsValues(
-            model=self.current_model,
-            system_prompt=self.settings.system_prompt,
-            temperature=engine.options.temperature if engine is not None else self.settings.temperature,
-            theme=self.theme,
-            tool_policies={name: registry.policy(name) for name in registry.names()} if registry else {},
-        )
-        self.push_screen(SettingsScreen(values, on_apply=self._apply_settings))
-
-    def _apply_settings(self, changes: SettingsChanges) -> None:
-        """The settings screen has saved `changes` to the config file: use them now too."""
-        after, changed = changes.after, changes.changed
-        if "model" in changed:
-            self.settings.model = after.model
-            self.controller.set_model(after.model)
-            self.status_bar.model = after.model
-        if "system_prompt" in changed:
-            self.settings.system_prompt = after.system_prompt
-            self.controller.set_system_prompt(after.system_prompt)
-        if "temperature" in changed:
-            self.settings.temperature = after.temperature
-            if self.controller.engine is not None:
-                self.controller.engine.options.temperature = after.temperature
-        if "theme" in changed:
-            self.settings.theme = after.theme
-        if self.registry is not None:
-            for name, policy in changes.changed_policies.items():
-                self.registry.set_policy(name, policy)
-        self.notify("Settings saved", timeout=2)
+        app_settings.open_settings(self)
 
     async def action_quit(self) -> None:
         self.controller.stop()
@@ -766,99 +439,11 @@ class ChatApp(App[None]):
 
     def key_for(self, binding_id: str) -> str:
         """How the footer shows the key bound to `binding_id` now (after the keymap)."""
-        return self._key_for(binding_id)
-
-    def _key_for(self, binding_id: str) -> str:
-        for binding in APP_BINDINGS:
-            if isinstance(binding, Binding) and binding.id == binding_id:
-                key = self._keymap.get(binding_id, binding.key) if hasattr(self, "_keymap") else binding.key
-                return key.split(",")[0].strip()
-        return ""
+        return key_for(self, binding_id)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        def titled(title: str, binding_id: str | None = None) -> str:
-            key = self._key_for(binding_id) if binding_id else ""
-            return f"{title}  ({key})" if key else title
-
-        commands = [
-            ("Chat: stop the reply", "Stop generating; the partial reply is kept", self.action_stop, "stop"),
-            ("Chat: regenerate", "Run the last message again", self.action_regenerate, "regenerate"),
-            (
-                "Chat: edit last message",
-                "Put it back in the prompt to change and resend",
-                self.action_edit_last,
-                "edit_last",
-            ),
-            ("Chat: new chat", "Start a fresh conversation", self.action_new_chat, "new_chat"),
-            ("Chat: clear", "Start over with the same system prompt", self.action_clear, "clear"),
-            (
-                "Sessions: browse",
-                "Open, search, rename, delete or archive saved conversations",
-                self.action_sessions,
-                "sessions",
-            ),
-            (
-                "Copy: last reply",
-                "Copy the last reply to the clipboard",
-                self.action_copy_reply,
-                "copy_reply",
-            ),
-            ("Copy: code block", "Copy the last code block of the last reply", self.action_copy_code, None),
-            ("Copy: selected message", "Copy the message selected in the log", self._copy_selected, None),
-            (
-                "Model: switch",
-                "Choose from the server's models or type a name",
-                self.action_switch_model,
-                "switch_model",
-            ),
-            (
-                "System prompt: edit",
-                "Change this conversation's system prompt",
-                self.action_system_prompt,
-                "system_prompt",
-            ),
-            ("Tools: policies", "Ask / always / never, per tool", self.action_tool_policies, "tool_policies"),
-            (
-                "MCP: servers",
-                "Each MCP server's state, tools and last stderr lines; restart or disable",
-                self.action_mcp_servers,
-                None,
-            ),
-            (
-                "Theme: change theme",
-                "Preview themes as you move through them; enter keeps one, esc restores",
-                self.search_themes,
-                None,
-            ),
-            (
-                "Settings: edit",
-                "Model, system prompt, temperature, theme and tool policies, saved to the config file",
-                self.action_settings,
-                None,
-            ),
-            (
-                "View: toggle tool sidebar",
-                "Show or hide tool activity",
-                self.action_toggle_sidebar,
-                "toggle_sidebar",
-            ),
-            (
-                "View: focus the log",
-                "Move between messages with up/down or j/k; a streaming reply goes on",
-                self.action_browse_log,
-                "browse_log",
-            ),
-            (
-                "View: scroll the log up",
-                "Read back while a reply streams (end follows it again)",
-                self.action_scroll_log_up,
-                "scroll_log_up",
-            ),
-            ("View: focus the prompt", "Back to typing", self.action_focus_prompt, None),
-        ]
-        for title, help_text, callback, binding_id in commands:
-            yield SystemCommand(titled(title, binding_id), help_text, callback)
-        # Textual's own "Theme" is "Theme: change theme" above.
+        yield from palette_commands(self)
+        # Textual's own "Theme" is "Theme: change theme" in ours.
         yield from (command for command in super().get_system_commands(screen) if command.title != "Theme")
 
     def _copy_selected(self) -> None:

@@ -60,13 +60,3 @@ LOG_BINDINGS: list[BindingType] = [
     # Escape also returns to the prompt, unless a reply streams: then it stops it (app binding).
     Binding("escape", "app.leave_log", "Prompt", id="leave_log", show=False),
 ]
-
-
-def default_keys() -> dict[str, str]:
-    """Binding id -> default keys, for the settings screen and `tui-chat config` docs."""
-    out: dict[str, str] = {}
-    for scope in (APP_BINDINGS, PROMPT_BINDINGS, LOG_BINDINGS):
-        for binding in scope:
-            if isinstance(binding, Binding) and binding.id:
-                out[binding.id] = binding.key
-    return out

@@ -17,6 +17,7 @@ from tui_chat.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
     from tui_chat.tools.mcp.manager import McpManager
+    from tui_chat.ui.app import ChatApp
 
 
 class McpLink:
@@ -89,3 +90,15 @@ class McpLink:
                 self._warn(f"MCP server {status.name!r} {status.summary}")
             self._states[status.name] = status.state
         self._on_change()
+
+
+def show_servers(app: ChatApp) -> None:
+    """The servers' states in the sidebar and the status bar; their tools came or went."""
+    from tui_chat.ui.widgets.mcp_servers_panel import servers_summary
+
+    statuses = app.mcp.statuses()
+    app.sidebar.servers.show(statuses)
+    app.status_bar.mcp = servers_summary(statuses)
+    app.status_bar.mcp_failed = any(s.state == "failed" for s in statuses)
+    if app.registry is not None and app.settings.tools_enabled:
+        app.status_bar.tools = len(app.registry.openai_tools())

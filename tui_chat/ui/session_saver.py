@@ -1,9 +1,9 @@
 """The app's sessions: the current conversation written through as it happens, and the browser.
 
-`SessionSaver` is the `ChatObserver` the app attaches to its controller (`SessionSaver.start`):
+`SessionSaver` listens to the controller's `ChatEvent` stream (`SessionSaver.start` subscribes it):
 
-- the user's message goes to the recorder at once, and the turn's worker waits in
-  `before_request` until it is committed, so it is on disk before the request goes out;
+- the user's message goes to the recorder at once, and the turn's worker waits in the
+  saver's request gate until it is committed, so it is on disk before the request goes out;
 - every turn event goes to the recorder (it checkpoints at least every 250 ms while text
   streams, at once on tool events and when the turn ends, a stopped turn included);
 - regenerate / edit remove messages: `recorder.sync()` rewrites the session without them;
@@ -19,12 +19,31 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
-from tui_chat.engine.conversation import Conversation, Message
-from tui_chat.engine.events import Event, TurnEnded
+from tui_chat.engine.controller import ChatController
+from tui_chat.engine.conversation import Conversation
+from tui_chat.engine.events import (
+    ChatEvent,
+    ConversationChanged,
+    ConversationOpened,
+    MessageAdded,
+    MessagesRemoved,
+    ReasoningDelta,
+    ResponseFinished,
+    SendRefused,
+    TextDelta,
+    ToolCallArgumentsDelta,
+    ToolCallCompleted,
+    ToolCallStarted,
+    ToolExecutionStarted,
+    ToolResultReady,
+    TurnClosed,
+    TurnEnded,
+    TurnFailed,
+    TurnStarted,
+)
 from tui_chat.store import SessionRecorder, SessionStore, StoreError
-from tui_chat.ui.chat_controller import ChatController, ChatObserver
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import ChatApp
@@ -32,7 +51,7 @@ if TYPE_CHECKING:
 Warn = Callable[[str], None]
 
 
-class SessionSaver(ChatObserver):
+class SessionSaver:
     def __init__(
         self, store: SessionStore, conversation: Conversation, *, provider: str | None, warn: Warn
     ) -> None:
@@ -60,16 +79,59 @@ class SessionSaver(ChatObserver):
         if store.warning:
             warn(store.warning)
         saver = cls(store, controller.conversation, provider=provider, warn=warn)
-        controller.observers.append(saver)
+        controller.subscribe(saver.handle_event)
+        controller.request_gates.append(saver.before_request)
+        return saver
+
+    @classmethod
+    async def for_app(cls, app: ChatApp, store: SessionStore | None) -> SessionSaver | None:
+        saver = await cls.start(app.controller, store, provider=app.settings.provider, warn=app.warn)
+        if saver is not None and app.conversation.messages:
+            saver.recorder.sync()  # sent before the store was open: saved now
         return saver
 
     @property
     def conversation(self) -> Conversation:
         return self.recorder.conversation
 
-    # -- ChatObserver ----------------------------------------------------------------------
+    # -- the event stream ------------------------------------------------------------------
 
-    def conversation_opened(self, conversation: Conversation) -> None:
+    def handle_event(self, event: ChatEvent) -> None:
+        match event:
+            case TextDelta() | ReasoningDelta() | ToolCallArgumentsDelta():
+                self.recorder.handle(event)  # the most frequent: first
+            case MessageAdded(message=message) if message.role == "user":
+                if not self._closed:
+                    self._committing = self.recorder.record_user_message(message)
+            case (
+                MessageAdded()
+                | ToolCallStarted()
+                | ToolCallCompleted()
+                | ToolExecutionStarted()
+                | ToolResultReady()
+                | ResponseFinished()
+                | TurnFailed()
+            ):
+                self.recorder.handle(event)
+            case TurnEnded():
+                self.recorder.handle(event)
+                if self.recorder.error:
+                    self._report(self.recorder.error)
+            case ConversationOpened(conversation=conversation):
+                self._opened(conversation)
+            case MessagesRemoved():
+                if not self._closed:
+                    self.recorder.sync()
+            case ConversationChanged(conversation=conversation):
+                # A new model or system prompt is saved with the session (an empty chat is not).
+                if not self._closed and conversation.messages:
+                    self.recorder.sync()
+            case TurnStarted() | TurnClosed() | SendRefused():
+                pass
+            case _:
+                assert_never(event)
+
+    def _opened(self, conversation: Conversation) -> None:
         if self._closed or conversation is self.recorder.conversation:
             return
         old = self.recorder
@@ -79,11 +141,8 @@ class SessionSaver(ChatObserver):
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
-    def user_message(self, conversation: Conversation, message: Message) -> None:
-        if not self._closed:
-            self._committing = self.recorder.record_user_message(message)
-
-    async def before_request(self, conversation: Conversation) -> None:
+    async def before_request(self) -> None:
+        """The request gate: wait until the user's message is committed."""
         pending, self._committing = self._committing, None
         if pending is None:
             return
@@ -91,20 +150,6 @@ class SessionSaver(ChatObserver):
             await asyncio.wrap_future(pending)
         except StoreError as exc:  # the turn still runs; the recorder retries the write
             self._report(str(exc))
-
-    def turn_event(self, conversation: Conversation, event: Event) -> None:
-        self.recorder.handle(event)
-        if isinstance(event, TurnEnded) and self.recorder.error:
-            self._report(self.recorder.error)
-
-    def messages_removed(self, conversation: Conversation, removed: list[Message]) -> None:
-        if not self._closed:
-            self.recorder.sync()
-
-    def conversation_changed(self, conversation: Conversation) -> None:
-        # A new model or system prompt is saved with the session (an empty chat is not saved).
-        if not self._closed and conversation.messages:
-            self.recorder.sync()
 
     # -- for the app and tests -------------------------------------------------------------
 

@@ -16,7 +16,9 @@ Integration (the app):
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from textual import on
@@ -29,14 +31,17 @@ from textual.widgets.option_list import Option
 
 from tui_chat.ui.themes import THEME_SOURCES
 
-ThemeChosen = Callable[[str], None]
+ThemeChosen = Callable[[str], object]
+"""Called with the chosen theme; a returned Future is a write whose failure is reported."""
 
 
-def save_theme_choice(name: str) -> None:
-    """Write `theme = name` to the config file (comments and layout kept)."""
+def save_theme_choice(name: str) -> Future[Path]:
+    """Write `theme = name` to the config file (comments and layout kept), in the config
+    writer's thread."""
     from tui_chat.config import save_setting
+    from tui_chat.ui import config_writes
 
-    save_setting(("theme",), name)
+    return config_writes.submit(lambda: save_setting(("theme",), name))
 
 
 def theme_description(app: App[Any], name: str) -> str:
@@ -111,10 +116,20 @@ class ThemePalette(CommandPalette):
         self._apply(name)
         if self._on_chosen is None:
             return
+        app = self.app
+
+        def not_saved(exc: BaseException) -> None:  # broken or read-only: keep the theme anyway
+            app.notify(f"Theme {name!r} applied but not saved: {exc}", severity="warning", timeout=8)
+
         try:
-            self._on_chosen(name)
-        except Exception as exc:  # the file may be broken or read-only: keep the theme anyway
-            self.app.notify(f"Theme {name!r} applied but not saved: {exc}", severity="warning", timeout=8)
+            written = self._on_chosen(name)
+        except Exception as exc:
+            not_saved(exc)
+            return
+        if isinstance(written, Future):
+            from tui_chat.ui import config_writes
+
+            config_writes.report_errors(written, not_saved)
 
 
 def _provider_for(palette: ThemePalette) -> type[Provider]:

@@ -19,7 +19,8 @@ from textual.widgets import Button, Static
 
 from tui_chat.engine.conversation import ToolCall
 from tui_chat.ui.screens.dialog import Dialog
-from tui_chat.ui.widgets.tool_format import literal, show_text
+from tui_chat.ui.widgets.text import visible_literal
+from tui_chat.ui.widgets.tool_format import show_text
 
 Answer = Literal["once", "always", "deny"]
 
@@ -105,20 +106,20 @@ class ConfirmToolScreen(Dialog[str]):
         shown = show_text(arguments, max_chars=self.MAX_SHOWN_CHARS) if arguments.strip() else None
         with Vertical(id="confirm-tool-dialog", classes="dialog") as dialog:
             dialog.border_title = "Allow this tool call?"
-            name = literal(self.call.name)
+            name = visible_literal(self.call.name)
             if self.server:
                 name = Content.assemble(
-                    name, ("  from MCP server ", "$text-muted not bold"), literal(self.server)
+                    name, ("  from MCP server ", "$text-muted not bold"), visible_literal(self.server)
                 )
             yield Static(name, id="confirm-tool-name")
             # Everything between the name and the buttons scrolls as one, so the buttons always
             # show however long the description or the arguments are.
             with VerticalScroll(id="confirm-tool-body", can_focus=True):
                 if self.description and self.description.strip():
-                    yield Static(literal(self.description.strip()), id="confirm-tool-description")
+                    yield Static(visible_literal(self.description.strip()), id="confirm-tool-description")
                 yield Static("Arguments", classes="confirm-tool-label", markup=False)
                 yield Static(
-                    shown.content if shown else literal("(none)", "$foreground-muted italic"),
+                    shown.content if shown else visible_literal("(none)", "$foreground-muted italic"),
                     id="confirm-tool-arguments",
                 )
                 if shown is not None and not shown.is_json:

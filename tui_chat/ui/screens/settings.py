@@ -32,6 +32,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from tui_chat import config
 from tui_chat.config import ToolPolicy
+from tui_chat.ui import config_writes
 from tui_chat.ui.screens.dialog import Dialog
 
 POLICIES: tuple[ToolPolicy, ...] = ("ask", "always", "never")
@@ -341,7 +342,7 @@ class SettingsScreen(Dialog[SettingsChanges | None]):
     # -- actions -----------------------------------------------------------------------------
 
     @on(Button.Pressed, "#save")
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         try:
             after = self.current_values()
         except InvalidSetting as exc:
@@ -349,9 +350,16 @@ class SettingsScreen(Dialog[SettingsChanges | None]):
             self.query_one(f"#{exc.widget_id}").focus()
             return
         changes = SettingsChanges(self.values, after)
+        writes = settings_writes(changes)
+        save = self._save
+
+        def write_all() -> None:
+            for key_path, value in writes:
+                save(key_path, value)
+
         try:
-            for key_path, value in settings_writes(changes):
-                self._save(key_path, value)
+            # Each write fsyncs: in the config writer's thread, in order, off the event loop.
+            await config_writes.run(write_all)
         except (config.ConfigError, OSError, ValueError) as exc:
             self._show_error(f"Not saved: {exc}")
             return

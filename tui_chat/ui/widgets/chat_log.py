@@ -5,41 +5,48 @@ The conversation is the truth; the log mounts widgets for its most recent messag
 the top, and prunes from the top when a long session grows. It is anchored: it follows a
 streaming reply unless the user scrolled up, and re-attaches when they scroll back to the bottom.
 
-Turn events reach it through `queue_event` (called from the controller's worker): they wait in
-a queue and one `ChatLog.TurnEvents` message hands over everything queued since the last, so
-rendering runs in the log's own task, never delays the worker reading the stream (nor the app's
-key handling), and costs one message per batch rather than one per token.
+It listens to the controller's `ChatEvent` stream through `queue_event` (called from the
+controller, mostly in the turn's worker): events wait in a queue and one `ChatLog.TurnEvents`
+message hands over everything queued since the last, so rendering runs in the log's own task,
+never delays the worker reading the stream (nor the app's key handling), and costs one message
+per batch rather than one per token. `ConversationOpened` is awaited there (the new tail is
+mounted before later events apply); `drain` handles the queue at once (after opening).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
 from dataclasses import dataclass
+from typing import assert_never
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
-from textual.widgets import Static
 
-from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.engine.conversation import Conversation, Message, tool_results
 from tui_chat.engine.events import (
-    Event,
+    ChatEvent,
+    ConversationChanged,
+    ConversationOpened,
     MessageAdded,
+    MessagesRemoved,
     ReasoningDelta,
     ResponseFinished,
+    SendRefused,
     TextDelta,
     ToolCallArgumentsDelta,
     ToolCallCompleted,
     ToolCallStarted,
     ToolExecutionStarted,
     ToolResultReady,
+    TurnClosed,
     TurnEnded,
     TurnFailed,
+    TurnStarted,
 )
 from tui_chat.ui.bindings import LOG_BINDINGS
+from tui_chat.ui.widgets.log_base import FollowingLog
 from tui_chat.ui.widgets.messages import (
     AssistantMessage,
     ErrorMessage,
@@ -48,7 +55,6 @@ from tui_chat.ui.widgets.messages import (
     UserMessage,
     WelcomeMessage,
 )
-from tui_chat.ui.widgets.text import code_blocks
 
 WINDOW = 40
 """Messages loaded per step when scrolling up, and kept when pruning."""
@@ -61,60 +67,9 @@ PRUNE_AT = 2 * WINDOW
 """Mounted messages beyond which the oldest are unmounted (only while following the bottom)."""
 
 
-def tool_results(messages: Iterable[Message]) -> dict[str, dict[str, Message]]:
-    """Assistant message id -> {tool call id -> the `tool` message answering it}. Ids are only
-    unique within one response (servers reuse `call_0` across rounds), so results are matched
-    to the assistant message they follow. Legacy `function` results carry no id: they answer
-    the calls of the preceding assistant message in order."""
-    results: dict[str, dict[str, Message]] = {}
-    answered: dict[str, Message] = {}
-    waiting: list[str] = []
-    for message in messages:
-        if message.role == "assistant":
-            waiting = [call.id for call in message.tool_calls]
-            answered = results.setdefault(message.id, {})
-        elif message.role in ("tool", "function"):
-            call_id = message.tool_call_id
-            if call_id and call_id in waiting:
-                waiting.remove(call_id)
-            elif waiting:
-                call_id = waiting.pop(0)
-            if call_id:
-                answered[call_id] = message
-    return results
-
-
 def displayed(message: Message) -> bool:
     """Whether a message gets a widget of its own (tool results show inside the reply)."""
     return message.role in ("user", "assistant")
-
-
-class NewTextBelow(Static):
-    """Shown at the bottom of the log while new text arrives below a user who scrolled up;
-    a click goes back to the bottom and follows again (so does End in the log)."""
-
-    DEFAULT_CSS = """
-    NewTextBelow {
-        dock: bottom;
-        width: auto;
-        height: 1;
-        padding: 0 1;
-        margin: 0 0 0 2;
-        background: $accent;
-        color: $background;
-        text-style: bold;
-        display: none;
-    }
-    """
-
-    def __init__(self) -> None:
-        super().__init__("↓ new text below (end)", classes="new-text-below", markup=False)
-
-    def on_click(self, event: Click) -> None:
-        event.stop()
-        log = self.parent
-        if isinstance(log, ChatLog):
-            log.follow()
 
 
 @dataclass
@@ -124,35 +79,25 @@ class _Turn:
     views: list[AssistantMessage]
 
 
-class ChatLog(VerticalScroll, can_focus=True):
+class ChatLog(FollowingLog, can_focus=True):
     BINDINGS = LOG_BINDINGS
 
     class TurnEvents(TextualMessage):
-        """Engine events were queued (`queue_event`): handle them, in order."""
-
-    class TurnStopped(TextualMessage):
-        """The worker ended without TurnEnded (cancelled or crashed): settle what is there."""
-
-    class SelectionChanged(TextualMessage):
-        def __init__(self, view: Widget | None) -> None:
-            super().__init__()
-            self.view = view
+        """Events were queued (`queue_event`): handle them, in order."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.conversation = Conversation()
-        self._views: dict[str, MessageView] = {}
         self._call_owner: dict[str, AssistantMessage] = {}
         self._first_index = 0  # index in conversation.messages of the oldest mounted message
         self._older: OlderMessages | None = None
         self._welcome: Widget | None = None
         self._loading_older = False
         self._turn: _Turn | None = None
-        self.selected: Widget | None = None
-        self.new_text_below = NewTextBelow()
-        self._unseen = False  # text arrived while the user was not following
-        self._queued: list[Event] = []
+        self._queued: list[ChatEvent] = []
         self._handover_posted = False
+        self.welcome: str | None = None  # shown in an empty conversation
+        self._draining = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield self.new_text_below
@@ -168,45 +113,11 @@ class ChatLog(VerticalScroll, can_focus=True):
         # scrollbars are updated either way): a second full repaint per growth step, for nothing.
         return super()._size_updated(size, virtual_size, container_size, layout=False)
 
-    # --- following the stream ----------------------------------------------------------------
-    # Textual's anchor keeps the log at the bottom as content grows; scrolling releases it and
-    # reaching the bottom again restores it. Keys that move up release it here explicitly.
-
-    @property
-    def following(self) -> bool:
-        return self.is_anchored and not self._anchor_released
-
-    def unfollow(self) -> None:
-        if self.following:
-            self.release_anchor()
-
-    def follow(self) -> None:
-        """Back to the bottom, following new text again."""
-        self.scroll_end(animate=False, immediate=True)
-        self.anchor()
-        self._update_marker()
-
-    def _update_marker(self) -> None:
-        if self.following:
-            self._unseen = False
-        self.new_text_below.display = self._unseen and not self.following
-
-    def action_page_up(self) -> None:
-        self.unfollow()
-        super().action_page_up()
-
-    def action_scroll_up(self) -> None:
-        self.unfollow()
-        super().action_scroll_up()
-
-    def action_scroll_home(self) -> None:
-        self.unfollow()
-        super().action_scroll_home()
-
     # --- whole conversation ----------------------------------------------------------------
 
-    async def show_conversation(self, conversation: Conversation, *, welcome: str | None = None) -> None:
+    async def show_conversation(self, conversation: Conversation) -> None:
         """Replace everything with the tail of `conversation` (opening, new chat, reload)."""
+        welcome = self.welcome
         self.conversation = conversation
         self._views.clear()
         self._call_owner.clear()
@@ -239,11 +150,6 @@ class ChatLog(VerticalScroll, can_focus=True):
         """Load older messages while the mounted ones do not fill the log (no way to scroll up)."""
         if self._older is not None and self.max_scroll_y <= 0 and self.region:
             await self.load_older()
-
-    def show_welcome(self, markdown: str) -> None:
-        if self._welcome is None and not self._views:
-            self._welcome = WelcomeMessage(markdown)
-            self.mount(self._welcome)
 
     def _remove_welcome(self) -> None:
         if self._welcome is not None:
@@ -374,7 +280,7 @@ class ChatLog(VerticalScroll, can_focus=True):
     # --- one message at a time ------------------------------------------------------------
 
     def add_message(self, message: Message) -> MessageView:
-        """Mount a widget for a message the controller appended (the user's)."""
+        """Mount a widget for a message appended to the conversation."""
         self._remove_welcome()
         previous = self._previous_of(message)
         view = self._make_view(message, previous=previous)
@@ -391,109 +297,99 @@ class ChatLog(VerticalScroll, can_focus=True):
     def view_of(self, message_id: str) -> MessageView | None:
         return self._views.get(message_id)
 
-    def remove_from(self, message: Message) -> None:
-        """Unmount the widget of `message` and everything after it (edit, regenerate)."""
-        view = self._views.get(message.id)
-        if view is None:
-            return
-        found = False
-        for child in list(self.children):
-            if child is view:
-                found = True
-            if found:
-                child.remove()
-                if isinstance(child, MessageView):
-                    self._views.pop(child.message.id, None)
+    def _views_removed(self) -> None:
         self._call_owner = {k: v for k, v in self._call_owner.items() if v.message.id in self._views}
-        if self.selected is not None and self.selected not in self._views.values():
-            self._set_selected(None)
-
-    def remove_after(self, message: Message) -> None:
-        """Unmount everything shown after `message` (regenerate keeps the user message)."""
-        view = self._views.get(message.id)
-        if view is None:
-            return
-        children = list(self.children)
-        try:
-            start = children.index(view) + 1
-        except ValueError:
-            return
-        if start < len(children) and isinstance(children[start], MessageView | ErrorMessage):
-            first = children[start]
-            if isinstance(first, MessageView):
-                self.remove_from(first.message)
-            else:
-                for child in children[start:]:
-                    child.remove()
-                    if isinstance(child, MessageView):
-                        self._views.pop(child.message.id, None)
 
     # --- turn events -------------------------------------------------------------------------
 
-    def queue_event(self, event: Event) -> None:
-        """Queue a turn event for the log's own task (see the module docstring)."""
+    def queue_event(self, event: ChatEvent) -> None:
+        """Queue an event for the log's own task (see the module docstring)."""
         self._queued.append(event)
         if not self._handover_posted:
             self._handover_posted = True
             self.post_message(self.TurnEvents())
 
-    def on_chat_log_turn_events(self, message: TurnEvents) -> None:
+    async def on_chat_log_turn_events(self, message: TurnEvents) -> None:
         message.stop()
         self._handover_posted = False
-        events, self._queued = self._queued, []
-        for event in events:
-            self.handle_event(event)
-        if events and not self._unseen and not self.following:
-            self._unseen = True
-            self._update_marker()
+        await self.drain()
 
-    def handle_event(self, event: Event) -> None:
-        if isinstance(event, TextDelta):
-            view = self._views.get(event.message_id)
-            if isinstance(view, AssistantMessage):
-                view.feed(event.text)
-        elif isinstance(event, ReasoningDelta):
-            view = self._views.get(event.message_id)
-            if isinstance(view, AssistantMessage):
-                view.feed_reasoning(event.text)
-        elif isinstance(event, ToolCallArgumentsDelta):
-            owner = self._call_owner.get(event.id)
-            if owner is not None:
-                line = owner.tool_lines.get(event.id)
-                if line is not None:
-                    line.add_arguments(event.delta)
-        elif isinstance(event, MessageAdded):
-            self._message_added(event.message)
-        elif isinstance(event, ToolCallStarted):
-            view = self._views.get(event.message_id)
-            if isinstance(view, AssistantMessage):
-                self._call_owner[event.id] = view
-                view.add_tool_call(event.id, event.name)
-        elif isinstance(event, ToolCallCompleted):
-            owner = self._call_owner.get(event.call.id)
-            if owner is not None:
-                line = owner.tool_lines.get(event.call.id) or owner.add_tool_call(
-                    event.call.id, event.call.name
-                )
-                line.set_state("pending", arguments=event.call.arguments)
-        elif isinstance(event, ToolExecutionStarted):
-            owner = self._call_owner.get(event.id)
-            if owner is not None and event.id in owner.tool_lines:
-                owner.tool_lines[event.id].set_state("running")
-        elif isinstance(event, ToolResultReady):
-            owner = self._call_owner.get(event.id)
-            if owner is not None and event.id in owner.tool_lines:
-                detail = event.content if event.status != "ok" else ""
-                owner.tool_lines[event.id].set_state(event.status, duration=event.duration, detail=detail)
-        elif isinstance(event, ResponseFinished):
-            view = self._views.get(event.message_id)
-            if isinstance(view, AssistantMessage):
-                view.finish()
-        elif isinstance(event, TurnFailed):
-            self._remove_welcome()
-            self.mount(ErrorMessage(event.kind, event.message))
-        elif isinstance(event, TurnEnded):
-            self._settle_turn()
+    async def drain(self) -> None:
+        """Handle everything queued so far, now (the app awaits this after opening a
+        conversation, so what it opened is mounted when it goes on)."""
+        async with self._draining:  # one batch at a time, in order
+            events, self._queued = self._queued, []
+            changed = False
+            for event in events:
+                if type(event) is ConversationOpened:
+                    await self.show_conversation(event.conversation)
+                    changed = False  # a fresh log: nothing unseen
+                else:
+                    self.handle_event(event)
+                    changed = True
+            if changed and not self._unseen and not self.following:
+                self._unseen = True
+                self._update_marker()
+
+    def handle_event(self, event: ChatEvent) -> None:
+        """Apply one event (`ConversationOpened` is the queue's: it awaits `show_conversation`)."""
+        match event:
+            case TextDelta():  # by far the most frequent: first
+                view = self._views.get(event.message_id)
+                if isinstance(view, AssistantMessage):
+                    view.feed(event.text)
+            case ReasoningDelta():
+                view = self._views.get(event.message_id)
+                if isinstance(view, AssistantMessage):
+                    view.feed_reasoning(event.text)
+            case ToolCallArgumentsDelta():
+                owner = self._call_owner.get(event.id)
+                if owner is not None:
+                    line = owner.tool_lines.get(event.id)
+                    if line is not None:
+                        line.add_arguments(event.delta)
+            case MessageAdded():
+                self._message_added(event.message)
+            case ToolCallStarted():
+                view = self._views.get(event.message_id)
+                if isinstance(view, AssistantMessage):
+                    self._call_owner[event.id] = view
+                    view.add_tool_call(event.id, event.name)
+            case ToolCallCompleted():
+                owner = self._call_owner.get(event.call.id)
+                if owner is not None:
+                    line = owner.tool_lines.get(event.call.id) or owner.add_tool_call(
+                        event.call.id, event.call.name
+                    )
+                    line.set_state("pending", arguments=event.call.arguments)
+            case ToolExecutionStarted():
+                owner = self._call_owner.get(event.id)
+                if owner is not None and event.id in owner.tool_lines:
+                    owner.tool_lines[event.id].set_state("running")
+            case ToolResultReady():
+                owner = self._call_owner.get(event.id)
+                if owner is not None and event.id in owner.tool_lines:
+                    detail = event.content if event.status != "ok" else ""
+                    owner.tool_lines[event.id].set_state(event.status, duration=event.duration, detail=detail)
+            case ResponseFinished():
+                view = self._views.get(event.message_id)
+                if isinstance(view, AssistantMessage):
+                    view.finish()
+            case TurnFailed():
+                self._remove_welcome()
+                self.mount(ErrorMessage(event.kind, event.message))
+            case TurnEnded():
+                self._settle_turn()
+            case MessagesRemoved():
+                self._messages_removed(event)
+            case SendRefused():
+                self._remove_welcome()
+                self.mount(ErrorMessage("config", event.reason))
+                self.anchor()
+            case ConversationOpened() | ConversationChanged() | TurnStarted() | TurnClosed():
+                pass
+            case _:
+                assert_never(event)
 
     def _message_added(self, message: Message) -> None:
         if message.role == "assistant":
@@ -504,10 +400,17 @@ class ChatLog(VerticalScroll, can_focus=True):
                 self._turn.views.append(view)
         elif message.role == "user" and message.id not in self._views:
             self.add_message(message)
+            self.anchor()  # the user's own message: follow the reply to come
 
-    def on_chat_log_turn_stopped(self, message: TurnStopped) -> None:
-        message.stop()
-        self._settle_turn()
+    def _messages_removed(self, event: MessagesRemoved) -> None:
+        """Regenerate keeps the user's message and removes what was shown after it; an edit
+        removes the user's message and everything after it."""
+        first = event.messages[0]
+        if first.role == "user" or event.after is None:
+            self.remove_from(first)
+        else:
+            self.remove_after(event.after)
+        self.anchor()
 
     def _settle_turn(self) -> None:
         """Finish every reply of the turn and bring tool lines in line with the conversation
@@ -525,95 +428,7 @@ class ChatLog(VerticalScroll, can_focus=True):
             if isinstance(view, AssistantMessage):
                 await view.wait_finished()
 
-    # --- selection and keyboard navigation ----------------------------------------------------
+    # --- for the base class (navigation) ----------------------------------------------------
 
-    def _selectable(self) -> list[Widget]:
-        return [c for c in self.children if isinstance(c, MessageView | ErrorMessage) and c.display]
-
-    def _set_selected(self, widget: Widget | None) -> None:
-        if self.selected is not None and self.selected is not widget:
-            self.selected.remove_class("-selected")
-        self.selected = widget
-        if widget is not None:
-            widget.add_class("-selected")
-        self.post_message(self.SelectionChanged(widget))
-
-    def select(self, widget: Widget | None, *, scroll: bool = True) -> None:
-        self._set_selected(widget)
-        if widget is not None and scroll:
-            self.scroll_to_widget(widget, animate=False, top=widget.outer_size.height > self.size.height)
-
-    def on_focus(self) -> None:
-        if self.selected is None:
-            items = self._selectable()
-            if items:
-                self.select(items[-1], scroll=False)  # the view stays where it is (following)
-
-    def on_message_view_selected(self, message: MessageView.Selected) -> None:
-        self.select(message.view, scroll=False)
-
-    def _step(self, delta: int) -> None:
-        items = self._selectable()
-        if not items:
-            return
-        if self.selected not in items:
-            self.select(items[-1])
-            return
-        index = items.index(self.selected) + delta
-        if index < 0:
-            if self._older is not None:
-                self.run_worker(self._load_then_step(), group="load-older")
-            return
-        self.select(items[min(index, len(items) - 1)])
-
-    async def _load_then_step(self) -> None:
-        if await self.load_older():
-            self.call_after_refresh(self._step, -1)
-
-    def action_prev_message(self) -> None:
-        self.unfollow()
-        self._step(-1)
-
-    def action_next_message(self) -> None:
-        self._step(+1)
-
-    def action_first_message(self) -> None:
-        self.unfollow()
-        items = self._selectable()
-        if self._older is not None:
-            self.run_worker(self.load_older(), group="load-older")
-        if items:
-            self.select(items[0])
-        self.scroll_home(animate=False)
-
-    def action_last_message(self) -> None:
-        items = self._selectable()
-        if items:
-            self.select(items[-1], scroll=False)
-        self.follow()
-
-    def action_copy_message(self) -> None:
-        widget = self.selected
-        if widget is None:
-            return
-        text = getattr(widget, "copy_text", "")
-        if text:
-            self.app.copy_to_clipboard(text)
-            self.app.notify(f"Copied {len(text)} characters", timeout=2)
-
-    def action_copy_code(self) -> None:
-        widget = self.selected
-        if not isinstance(widget, MessageView):
-            return
-        blocks = code_blocks(widget.message.content or "")
-        if not blocks:
-            self.app.notify("No code block in this message", severity="warning", timeout=2)
-            return
-        index = widget.code_index + 1
-        if index >= len(blocks):
-            index = 0
-        widget.code_index = index  # pressing again copies the next block
-        language, code = blocks[index]
-        self.app.copy_to_clipboard(code)
-        label = f" ({language})" if language else ""
-        self.app.notify(f"Copied code block {index + 1}/{len(blocks)}{label}", timeout=2)
+    def has_older(self) -> bool:
+        return self._older is not None

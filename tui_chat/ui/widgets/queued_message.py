@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from tui_chat.ui.widgets.tool_format import literal, one_line
+from tui_chat.ui.widgets.text import first_line, visible_literal
 
 
 class QueuedMessage(Static):
@@ -31,7 +31,7 @@ class QueuedMessage(Static):
             self.update(
                 Content.assemble(
                     ("▸ Queued: ", "bold $text-accent"),
-                    literal(one_line(text, 200)),
+                    visible_literal(first_line(text, 200)),
                     ("  · sent when this reply ends (↑ in the empty prompt takes it back)", "italic"),
                 )
             )

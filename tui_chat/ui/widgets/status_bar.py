@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from typing import assert_never
 from urllib.parse import urlsplit
 
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from tui_chat.engine.conversation import Conversation
+from tui_chat.engine.events import (
+    ChatEvent,
+    ConversationChanged,
+    ConversationOpened,
+    MessageAdded,
+    MessagesRemoved,
+    ReasoningDelta,
+    ResponseFinished,
+    SendRefused,
+    TextDelta,
+    ToolCallArgumentsDelta,
+    ToolCallCompleted,
+    ToolCallStarted,
+    ToolExecutionStarted,
+    ToolResultReady,
+    TurnClosed,
+    TurnEnded,
+    TurnFailed,
+    TurnStarted,
+)
 from tui_chat.ui.widgets.text import clean
 
 
@@ -34,6 +56,7 @@ class StatusBar(Static):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
+        self._last_failure: str | None = None  # the kind of error the running turn ended with
 
     def render(self) -> Content:
         state_style = {
@@ -63,6 +86,52 @@ class StatusBar(Static):
         if wide:
             parts.append((f" ({self.prompt_tokens:,} in / {self.completion_tokens:,} out)", "dim"))
         return Content.assemble(*parts)
+
+    def handle_event(self, event: ChatEvent) -> None:
+        """Follow the controller's event stream: state, model and the session's tokens."""
+        match event:
+            case TextDelta() | ReasoningDelta() | ToolCallArgumentsDelta():
+                pass  # the most frequent: first
+            case ResponseFinished(usage=usage):
+                self.add_usage(usage)
+            case TurnStarted():
+                self._last_failure = None
+                self.state = "streaming"
+            case TurnFailed(kind=kind):
+                self._last_failure = kind
+            case TurnClosed():
+                # "ready" would be a promise the server just broke; the next request tries again.
+                self.state = "unreachable" if self._last_failure == "connection" else "ready"
+            case ConversationOpened(conversation=conversation):
+                self.show_totals(conversation)
+                if conversation.model:
+                    self.model = conversation.model
+            case ConversationChanged(conversation=conversation):
+                if conversation.model:
+                    self.model = conversation.model
+            case (
+                MessageAdded()
+                | ToolCallStarted()
+                | ToolCallCompleted()
+                | ToolExecutionStarted()
+                | ToolResultReady()
+                | TurnEnded()
+                | MessagesRemoved()
+                | SendRefused()
+            ):
+                pass
+            case _:
+                assert_never(event)
+
+    def show_totals(self, conversation: Conversation) -> None:
+        """The tokens of every response in `conversation` so far."""
+        usage_in = usage_out = 0
+        for message in conversation.messages:
+            if message.usage:
+                usage_in += int(message.usage.get("prompt_tokens") or 0)
+                usage_out += int(message.usage.get("completion_tokens") or 0)
+        self.prompt_tokens = usage_in
+        self.completion_tokens = usage_out
 
     def add_usage(self, usage: dict[str, object] | None) -> None:
         if not usage:

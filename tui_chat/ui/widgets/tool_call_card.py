@@ -23,15 +23,8 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
-from tui_chat.ui.widgets.tool_format import (
-    ELLIPSIS,
-    Shown,
-    format_duration,
-    literal,
-    one_line,
-    show_text,
-    streaming_tail,
-)
+from tui_chat.ui.widgets.text import ELLIPSIS, first_line, visible_literal
+from tui_chat.ui.widgets.tool_format import Shown, format_duration, show_text, streaming_tail
 
 CardStatus = Literal["pending", "running", "ok", "error", "refused", "stopped"]
 Clock = Callable[[], float]
@@ -178,8 +171,8 @@ class ToolCallCard(Vertical):
         """How many times the arguments were repainted (the time gate keeps this small)."""
 
         self._header = HeaderRow(classes="tool-card-header")
-        self._name_content = literal(name, "bold")
-        self._arguments = Static(literal(""), classes="tool-card-args")
+        self._name_content = visible_literal(name, "bold")
+        self._arguments = Static(visible_literal(""), classes="tool-card-args")
         self._arguments.display = False
         self._note = Static("", classes="tool-card-note", markup=False)
         self._note.display = False
@@ -195,9 +188,9 @@ class ToolCallCard(Vertical):
         if server == self.server:
             return
         self.server = server
-        name = literal(self.tool_name, "bold")
+        name = visible_literal(self.tool_name, "bold")
         self._name_content = (
-            Content.assemble(name, (" · ", "$foreground-muted"), literal(server)) if server else name
+            Content.assemble(name, (" · ", "$foreground-muted"), visible_literal(server)) if server else name
         )
         self._refresh_header()
 
@@ -297,7 +290,7 @@ class ToolCallCard(Vertical):
         self.argument_paints += 1
         self._arguments.add_class("-complete")
         if not arguments.strip():
-            self._arguments.content = literal("no arguments", "$foreground-muted italic")
+            self._arguments.content = visible_literal("no arguments", "$foreground-muted italic")
             self._arguments.display = True
             self._refresh_header()
             return
@@ -311,7 +304,7 @@ class ToolCallCard(Vertical):
             full = show_text(arguments, max_chars=self.MAX_SHOWN_CHARS)
             self._full_arguments = Collapsible(
                 Static(full.content, classes="tool-card-full-args"),
-                title=_title(literal(f"all {full.lines} lines of arguments")),
+                title=_title(visible_literal(f"all {full.lines} lines of arguments")),
                 collapsed=True,
                 classes="tool-card-full-args-box",
             )
@@ -389,7 +382,7 @@ class ToolCallCard(Vertical):
         shown = show_text(content, max_chars=self.MAX_SHOWN_CHARS, json_containers_only=True)
         long = shown.lines > self.RESULT_SHORT_LINES or len(content) > self.RESULT_SHORT_CHARS
         self._result_shown = shown
-        body = shown.content if content else literal("(empty)", "$foreground-muted italic")
+        body = shown.content if content else visible_literal("(empty)", "$foreground-muted italic")
         if self._result_box is None:
             self._result_body = Static(body, classes="tool-card-result-body")
             self._result_box = Collapsible(
@@ -411,10 +404,10 @@ class ToolCallCard(Vertical):
         )
         content = self._result or ""
         if collapsed:
-            first = one_line(content, 120)
+            first = first_line(content, 120)
             if first:
-                return Content.assemble((f"{label}: ", "bold"), literal(first))
-            return literal(label, "bold")
+                return Content.assemble((f"{label}: ", "bold"), visible_literal(first))
+            return visible_literal(label, "bold")
         shown = self._result_shown
         lines = shown.lines if shown else 0
         size = f"{lines} line{'s' if lines != 1 else ''}" if content else "empty"

@@ -1,8 +1,8 @@
 """Turning tool names, arguments and results into safe, readable text for the screen.
 
 Everything a model or a tool produced is *text*: it is never parsed as Rich/Textual markup, and
-control characters (raw ANSI escapes, carriage returns, bells) are made visible instead of being
-sent to the terminal. Widgets build `Content` from these helpers and never from a bare `str`.
+control characters are made visible (the sanitisers are all in text.py). Widgets build
+`Content` from these helpers and never from a bare `str`.
 """
 
 from __future__ import annotations
@@ -13,36 +13,7 @@ from dataclasses import dataclass
 from textual.content import Content
 from textual.highlight import highlight
 
-# C0 controls (except newline) become their Unicode "control picture" (ESC -> ␛), DEL -> ␡,
-# C1 controls become a visible \x.. escape. Tabs become spaces so widths stay predictable.
-_VISIBLE_CONTROLS: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20) if code not in (9, 10)}
-_VISIBLE_CONTROLS[9] = "    "
-_VISIBLE_CONTROLS[0x7F] = "\u2421"
-_VISIBLE_CONTROLS.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})
-
-ELLIPSIS = "…"
-
-
-def visible_text(text: str) -> str:
-    """`text` with every control character shown as a visible stand-in (newlines kept)."""
-    if "\r\n" in text:
-        text = text.replace("\r\n", "\n")
-    return text.translate(_VISIBLE_CONTROLS)
-
-
-def literal(text: str, style: str = "") -> Content:
-    """`text` as literal Content: no markup parsing, control characters made visible."""
-    content = Content(visible_text(text))
-    return content.stylize(style) if style else content
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    """The first non-blank line of `text`, stripped and cut to `limit` characters."""
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= limit else line[: limit - 1] + ELLIPSIS
-    return ""
+from tui_chat.ui.widgets.text import ELLIPSIS, visible_literal, visible_text
 
 
 def pretty_json(raw: str) -> str | None:
@@ -108,7 +79,7 @@ def show_text(
         # highlight() always ends with a newline; drop it so the widget height is exact.
         content = content.rstrip("\n")
     else:
-        content = literal(kept)
+        content = visible_literal(kept)
     if note:
         content = Content.assemble(content, "\n", (note, "$foreground-muted italic"))
     return Shown(content=content, lines=total_lines, truncated=bool(note), is_json=pretty is not None)
@@ -124,8 +95,8 @@ def streaming_tail(text: str, *, max_chars: int, max_lines: int) -> Content:
         cut = True
     shown = "\n".join(lines)
     if cut:
-        return Content.assemble((ELLIPSIS, "$foreground-muted"), literal(shown))
-    return literal(shown)
+        return Content.assemble((ELLIPSIS, "$foreground-muted"), visible_literal(shown))
+    return visible_literal(shown)
 
 
 def format_duration(seconds: float | None) -> str:

@@ -1,7 +1,7 @@
 """The tool-activity sidebar: every tool call the model makes, live, grouped per turn.
 
-The app forwards engine events to `ToolSidebar.handle_event`; a reopened session is drawn with
-`show_history`, which gives the same picture the live events gave.
+It listens to the controller's `ChatEvent` stream (`ToolSidebar.handle_event`); an opened
+session is drawn with `show_history`, which gives the same picture the live events gave.
 """
 
 from __future__ import annotations
@@ -9,25 +9,37 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from typing import assert_never
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.engine.conversation import Conversation, Message, answered_calls
 from tui_chat.engine.events import (
+    ChatEvent,
+    ConversationChanged,
+    ConversationOpened,
     MessageAdded,
+    MessagesRemoved,
+    ReasoningDelta,
+    ResponseFinished,
+    SendRefused,
+    TextDelta,
     ToolCallArgumentsDelta,
     ToolCallCompleted,
     ToolCallStarted,
     ToolExecutionStarted,
     ToolResultReady,
+    TurnClosed,
     TurnEnded,
+    TurnFailed,
+    TurnStarted,
 )
 from tui_chat.ui.widgets.mcp_servers_panel import McpServersPanel
+from tui_chat.ui.widgets.text import first_line, visible_literal
 from tui_chat.ui.widgets.tool_call_card import Clock, HeaderRow, ToolCallCard
-from tui_chat.ui.widgets.tool_format import literal, one_line
 
 __all__ = ["ToolCallCard", "ToolSidebar", "ToolTurn"]
 
@@ -51,9 +63,9 @@ class ToolTurn(Vertical):
         self.prompt = prompt
         self.cards: list[ToolCallCard] = []
         title = Content.assemble((f"Turn {number}", "bold $text-primary"))
-        snippet = one_line(prompt or "", 120)
+        snippet = first_line(prompt or "", 120)
         if snippet:
-            title = Content.assemble(title, " · ", literal(snippet))
+            title = Content.assemble(title, " · ", visible_literal(snippet))
         self._title_content = title
         self._header = HeaderRow(classes="tool-turn-header")
         self._composed = False
@@ -74,9 +86,9 @@ class ToolTurn(Vertical):
 class ToolSidebar(VerticalScroll):
     """Tool calls as they happen: a card per call, grouped per turn, newest at the bottom.
 
-    Feed it engine events with `handle_event` (tool events and `TurnEnded`; a user
-    `MessageAdded` adds the prompt to the turn header; anything else is ignored). It follows
-    the newest call unless the user scrolled up to read.
+    Feed it the controller's events with `handle_event` (tool events and `TurnEnded`; a user
+    `MessageAdded` adds the prompt to the turn header; an opened conversation or removed
+    messages rebuild it). It follows the newest call unless the user scrolled up to read.
     """
 
     DEFAULT_CSS = """
@@ -203,31 +215,57 @@ class ToolSidebar(VerticalScroll):
         return next((card for card in reversed(self.cards) if card.call_id == call_id), None)
 
     # ------------------------------------------------------------------ the public API
-    def handle_event(self, event: object) -> None:
-        """Apply one engine event. Tool events and `TurnEnded` update the cards; a user
-        `MessageAdded` starts a turn; other events are ignored."""
+    def handle_event(self, event: ChatEvent) -> None:
+        """Apply one event of the controller's stream."""
+        match event:
+            case TextDelta() | ReasoningDelta():
+                return  # the most frequent, and not the sidebar's
+            case ConversationOpened(conversation=conversation):
+                # The log first: the sidebar's turns are built once the log has painted.
+                self.show_history_later(conversation)
+                return
+            case MessagesRemoved(conversation=conversation):
+                # Regenerate / edit: what stays (a conversation ending with the user's
+                # message keeps its turn open for the calls to come).
+                self.show_history(conversation)
+                return
+            case (
+                ResponseFinished()
+                | TurnFailed()
+                | ConversationChanged()
+                | TurnStarted()
+                | TurnClosed()
+                | SendRefused()
+            ):
+                return
+            case _:
+                pass
         if self._pending is not None:
             self._build_pending()  # the history first, so turns keep their numbers
-        if isinstance(event, ToolCallArgumentsDelta):
-            card = self._live.get(event.id)
-            if card is not None:
-                card.append_arguments(event.delta)
-        elif isinstance(event, ToolCallStarted):
-            if event.message_id != self._live_response:
-                self._new_response(event.message_id)
-            self._card_for(event.id, event.name).set_server(self.server_of(event.name))
-        elif isinstance(event, ToolCallCompleted):
-            card = self._card_for(event.call.id, event.call.name)
-            card.set_server(self.server_of(event.call.name))
-            card.complete_arguments(event.call.arguments)
-        elif isinstance(event, ToolExecutionStarted):
-            self._card_for(event.id, event.name).start_running()
-        elif isinstance(event, ToolResultReady):
-            self._card_for(event.id, event.name).finish(event.status, event.content, event.duration)
-        elif isinstance(event, TurnEnded):
-            self._end_turn()
-        elif isinstance(event, MessageAdded) and event.message.role == "user":
-            self._begin_turn(event.message.content)
+        match event:
+            case ToolCallArgumentsDelta():
+                card = self._live.get(event.id)
+                if card is not None:
+                    card.append_arguments(event.delta)
+            case ToolCallStarted():
+                if event.message_id != self._live_response:
+                    self._new_response(event.message_id)
+                self._card_for(event.id, event.name).set_server(self.server_of(event.name))
+            case ToolCallCompleted():
+                card = self._card_for(event.call.id, event.call.name)
+                card.set_server(self.server_of(event.call.name))
+                card.complete_arguments(event.call.arguments)
+            case ToolExecutionStarted():
+                self._card_for(event.id, event.name).start_running()
+            case ToolResultReady():
+                self._card_for(event.id, event.name).finish(event.status, event.content, event.duration)
+            case TurnEnded():
+                self._end_turn()
+            case MessageAdded(message=message):
+                if message.role == "user":
+                    self._begin_turn(message.content)
+            case _:
+                assert_never(event)
 
     def show_history_later(self, conversation: Conversation) -> None:
         """Clear now, and build `show_history(conversation)` after the next screen refresh, so
@@ -263,7 +301,7 @@ class ToolSidebar(VerticalScroll):
         self._history = conversation
         self._history_more = limit < self.MAX_TURNS and _has_calls(messages[:start])
         self._turn_number = sum(1 for m in messages[:start] if m.role == "user")
-        by_name: dict[str, list[ToolCallCard]] = {}
+        answers = answered_calls(messages[start:])
         for message in messages[start:]:
             if message.role == "user":
                 self._begin_turn(message.content)
@@ -272,23 +310,18 @@ class ToolSidebar(VerticalScroll):
                 for call in message.tool_calls:
                     card = self._card_for(call.id, call.name)
                     card.complete_arguments(call.arguments)
-                    by_name.setdefault(call.name, []).append(card)
             elif message.role in ("tool", "function"):
-                card = None
-                if message.tool_call_id:
-                    card = self._live.get(message.tool_call_id)
-                elif message.name:  # legacy function calling: match by name, oldest first
-                    waiting = [c for c in by_name.get(message.name, []) if c.result is None]
-                    card = waiting[0] if waiting else None
-                if card is None:
+                answered = answers.get(message.id)
+                answered_card = self._live.get(answered[1]) if answered is not None else None
+                if answered_card is None:
                     continue
                 activity = message.activity
                 if activity is not None and activity.server:
-                    card.set_server(activity.server)
+                    answered_card.set_server(activity.server)
                 status = activity.status if activity is not None else "ok"
                 if status in ("ok", "error", "refused", "stopped"):
                     duration = activity.duration if activity is not None else None
-                    card.finish(status, message.content or "", duration)
+                    answered_card.finish(status, message.content or "", duration)
         # A conversation ending with the user's message has its turn about to run (regenerate,
         # an edited message): that turn stays open, so it keeps its number when its calls come.
         if self._turn_open and not (messages and messages[-1].role == "user"):

@@ -1,77 +1,58 @@
-"""The app's flow in one place: a user message is appended, a turn runs in a worker, every
-event goes to the screen (and to observers such as the session recorder).
+"""The chat session: the current conversation, and the turns run on it. UI-free.
 
-    send(text) ─► conversation.add(user message) ─► observers.user_message
-                ─► worker: async for event in engine.run_turn(conversation, confirm=...)
-                       ─► observers.turn_event(event) ─► host.show_event(event)
-                ─► always ends with a TurnEnded event (synthesised after a stop)
+    send(text) ─► conversation.add(user message) ─► emit MessageAdded(user)
+                ─► emit TurnStarted ─► host.run_turn(worker coroutine)
+                ─► worker: await every request gate (the session saver: user message committed)
+                         async for event in engine.run_turn(conversation, confirm=host.confirm_tool)
+                             ─► emit(event)
+                ─► always a TurnEnded (synthesised after a stop or a crash), then TurnClosed
 
-The controller owns no widgets: the host (the app) renders events and asks for confirmation.
-Regenerate and edit change the conversation here, and tell observers what was removed.
+Every change to the conversation (opened, user message added, messages removed, model or
+system prompt changed, and the engine's events) goes to every listener as one `ChatEvent`, in
+order. Listeners run on the caller's event loop and must return quickly; the UI's widgets and
+the session saver are listeners. The host (the app) runs the worker and asks for confirmation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
-
-from textual.worker import Worker
 
 from tui_chat.engine.conversation import Conversation, Message, ToolCall
 from tui_chat.engine.events import (
-    Event,
+    ChatEvent,
+    ConversationChanged,
+    ConversationOpened,
     MessageAdded,
+    MessagesRemoved,
+    SendRefused,
     ToolResultReady,
+    TurnClosed,
     TurnEnded,
     TurnFailed,
+    TurnStarted,
 )
 from tui_chat.engine.turn import ChatEngine, ResultStatus
 
 log = logging.getLogger(__name__)
 
+Listener = Callable[[ChatEvent], None]
+RequestGate = Callable[[], Awaitable[None]]
+"""Awaited in the turn's worker before the request goes out."""
 
-class ChatObserver:
-    """Hooks for whoever needs to follow the conversation (the session recorder). Every method
-    runs on the app's event loop and must return quickly. Override what you need."""
 
-    def conversation_opened(self, conversation: Conversation) -> None:
-        """A conversation became the current one (start-up, new chat, clear, loaded)."""
-
-    def user_message(self, conversation: Conversation, message: Message) -> None:
-        """The user's message was appended; the request has not been sent yet."""
-
-    def turn_event(self, conversation: Conversation, event: Event) -> None:
-        """One event of the running turn. The last event of every turn is `TurnEnded`."""
-
-    def messages_removed(self, conversation: Conversation, removed: list[Message]) -> None:
-        """Regenerate or edit removed these messages from the end of the conversation."""
-
-    def conversation_changed(self, conversation: Conversation) -> None:
-        """The model or the system prompt of the conversation changed."""
-
-    async def before_request(self, conversation: Conversation) -> None:
-        """Awaited in the turn's worker before the request goes out (the session recorder
-        waits here until the user's message is committed)."""
+class Cancellable(Protocol):
+    def cancel(self) -> object: ...
 
 
 class ChatHost(Protocol):
-    """What the controller needs from the app."""
+    """What the controller needs from the app (or a test)."""
 
-    def run_turn_worker(self, work: Coroutine[Any, Any, None]) -> Worker[None]: ...
-
-    def show_event(self, event: Event) -> None: ...
-
-    def turn_started(self) -> None: ...
-
-    def turn_finished(self) -> None: ...
+    def run_turn(self, work: Coroutine[Any, Any, None]) -> Cancellable: ...
 
     async def confirm_tool(self, call: ToolCall) -> bool: ...
-
-
-class NotReady(Exception):
-    """No engine: the app is not configured (no API key / base URL). `str()` says what to do."""
 
 
 class ChatController:
@@ -87,10 +68,24 @@ class ChatController:
         self.engine = engine
         self.conversation = conversation or Conversation()
         self.not_ready = not_ready  # why there is no engine (first run)
-        self.observers: list[ChatObserver] = []
+        self.listeners: list[Listener] = []
+        self.request_gates: list[RequestGate] = []
         self.editing: Message | None = None  # the user message being edited, if any
-        self._worker: Worker[None] | None = None
+        self._worker: Cancellable | None = None
         self._running = False
+        if engine is not None and self.conversation.model:
+            engine.options.model = self.conversation.model
+
+    def subscribe(self, listener: Listener) -> None:
+        """`listener` gets every `ChatEvent` from now on, after those subscribed earlier."""
+        self.listeners.append(listener)
+
+    def emit(self, event: ChatEvent) -> None:
+        for listener in self.listeners:
+            try:
+                listener(event)
+            except Exception:  # a listener must never break the chat
+                log.exception("listener failed on %s", type(event).__name__)
 
     # --- state --------------------------------------------------------------------------------
 
@@ -101,15 +96,58 @@ class ChatController:
     def can_regenerate(self) -> bool:
         return not self.busy and self.conversation.last("user") is not None
 
+    @property
+    def ready(self) -> bool:
+        """Whether there is a model to send to (False: not configured, `not_ready` says why)."""
+        return self.engine is not None
+
+    @property
+    def model(self) -> str | None:
+        """The model the next request uses (None: no engine and none chosen)."""
+        if self.engine is not None:
+            return self.engine.options.model
+        return self.conversation.model
+
+    @property
+    def temperature(self) -> float | None:
+        return self.engine.options.temperature if self.engine is not None else None
+
+    @property
+    def client(self) -> Any:
+        """The SDK client (made on first use); None when not configured."""
+        return self.engine.client if self.engine is not None else None
+
+    def prepare(self) -> None:
+        """Import the SDK, make the client and import jsonschema (the first tool call validates
+        its arguments with it) now, so the first request waits for none. Call in a thread;
+        never raises: whatever fails here fails again, visibly, on first use."""
+        try:
+            if self.engine is not None:
+                self.engine.prepare()
+            import jsonschema  # noqa: F401
+        except Exception:
+            log.debug("preparing failed", exc_info=True)
+
+    async def close(self) -> None:
+        """Close the client's connection pool, if one was made; never raises."""
+        engine = self.engine
+        close = getattr(engine.client, "close", None) if engine is not None and engine.has_client else None
+        if close is not None:
+            try:
+                await close()
+            except Exception:  # quitting: nothing to do about it
+                log.debug("closing the client failed", exc_info=True)
+
     # --- conversations --------------------------------------------------------------------------
 
     def open(self, conversation: Conversation) -> None:
-        """Make `conversation` the current one (the app redraws the log)."""
+        """Make `conversation` the current one (listeners redraw / switch what they save)."""
         self.stop()
         self.conversation = conversation
         self.editing = None
-        for observer in self.observers:
-            observer.conversation_opened(conversation)
+        if conversation.model and self.engine is not None:
+            self.engine.options.model = conversation.model
+        self.emit(ConversationOpened(conversation))
 
     def fresh_conversation(self, *, system_prompt: str | None, model: str | None) -> Conversation:
         conversation = Conversation(system_prompt=system_prompt, model=model)
@@ -120,43 +158,45 @@ class ChatController:
         self.conversation.model = model
         if self.engine is not None:
             self.engine.options.model = model
-        self._changed()
+        self.emit(ConversationChanged(self.conversation))
 
     def set_system_prompt(self, text: str | None) -> None:
         self.conversation.system_prompt = text or None
-        self._changed()
+        self.emit(ConversationChanged(self.conversation))
 
-    def _changed(self) -> None:
-        for observer in self.observers:
-            observer.conversation_changed(self.conversation)
+    def set_temperature(self, temperature: float | None) -> None:
+        if self.engine is not None:
+            self.engine.options.temperature = temperature
 
     # --- sending ----------------------------------------------------------------------------------
 
-    def send(self, text: str) -> Message:
+    def send(self, text: str) -> Message | None:
         """Append the user's message (replacing the edited exchange, if editing) and start a turn.
-        Raises NotReady when there is no engine; the message is then not added."""
+        Without an engine the message is not added: `SendRefused` says why, and None returns."""
         if self.busy:
             raise RuntimeError("a turn is already running")
         if self.engine is None:
-            raise NotReady(self.not_ready or "not configured")
+            self.emit(SendRefused(self.not_ready or "Not configured."))
+            return None
         if self.editing is not None:
             self._truncate(self.editing, keep=False)
             self.editing = None
         message = self.conversation.add(Message(role="user", content=text))
-        for observer in self.observers:
-            observer.user_message(self.conversation, message)
+        self.emit(MessageAdded(message))
         self._start(carry=[])
         return message
 
     def regenerate(self) -> bool:
         """Run the last user message again; the replaced reply's text is kept as an earlier
-        version of the new reply (`Message.previous_versions`)."""
+        version of the new reply (`Message.previous_versions`). Without an engine, the same
+        as sending it (`SendRefused`)."""
         if self.busy:
             return False
-        if self.engine is None:
-            raise NotReady(self.not_ready or "not configured")
         user = self.conversation.last("user")
         if user is None:
+            return False
+        if self.engine is None:
+            self.emit(SendRefused(self.not_ready or "Not configured."))
             return False
         self.editing = None
         removed = self._truncate(user, keep=True)
@@ -198,24 +238,22 @@ class ChatController:
         removed = messages[cut:]
         del messages[cut:]
         if removed:
-            for observer in self.observers:
-                observer.messages_removed(self.conversation, removed)
+            after = messages[cut - 1] if cut > 0 else None
+            self.emit(MessagesRemoved(self.conversation, tuple(removed), after))
         return removed
 
     # --- the turn ----------------------------------------------------------------------------------
 
     def _start(self, *, carry: list[str]) -> None:
         self._running = True
-        self.host.turn_started()
-        self._worker = self.host.run_turn_worker(self._turn(self.conversation, carry))
+        self.emit(TurnStarted())
+        self._worker = self.host.run_turn(self._turn(self.conversation, carry))
 
-    def _emit(self, conversation: Conversation, event: Event) -> None:
-        for observer in self.observers:
-            try:
-                observer.turn_event(conversation, event)
-            except Exception:  # an observer must never break the chat
-                log.exception("observer failed on %s", type(event).__name__)
-        self.host.show_event(event)
+    def _emit(self, conversation: Conversation, event: ChatEvent) -> None:
+        # Events of a turn still running on a conversation that is no longer the current one
+        # (it was stopped as another opened) go nowhere: listeners follow the current one.
+        if conversation is self.conversation:
+            self.emit(event)
 
     async def _turn(self, conversation: Conversation, carry: list[str]) -> None:
         assert self.engine is not None
@@ -223,8 +261,8 @@ class ChatController:
         reply: Message | None = None
         ended = False
         try:
-            for observer in self.observers:
-                await observer.before_request(conversation)
+            for gate in self.request_gates:
+                await gate()
             async for event in self.engine.run_turn(conversation, confirm=self.host.confirm_tool):
                 if isinstance(event, MessageAdded):
                     seen.add(event.message.id)
@@ -251,7 +289,7 @@ class ChatController:
         finally:
             self._running = False
             self._worker = None
-            self.host.turn_finished()
+            self.emit(TurnClosed())
 
     def _after_stop(
         self, conversation: Conversation, seen: set[str], reply: Message | None, ended: bool

@@ -1,0 +1,134 @@
+"""The app's settings actions: model, system prompt, tool policies (and the tool confirmation
+that can set one), the settings screen. Config-file writes go through `config_writes`, off the
+event loop; a failed write is reported, and the change holds for this session."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from tui_chat.config import ToolPolicy
+from tui_chat.engine.conversation import ToolCall
+from tui_chat.ui import config_writes
+
+if TYPE_CHECKING:
+    from tui_chat.ui.app import ChatApp
+    from tui_chat.ui.screens.settings import SettingsChanges
+
+
+def save_in_background(app: ChatApp, key_path: tuple[str, ...], value: object, failed: str) -> None:
+    """Write `key_path = value` to the config file in the writer thread; on failure notify
+    `failed: <why>`."""
+    from tui_chat.config import save_setting
+
+    future = config_writes.submit(lambda: save_setting(key_path, value))
+    config_writes.report_errors(future, lambda exc: app.notify(f"{failed}: {exc}", severity="warning"))
+
+
+async def confirm_tool(app: ChatApp, call: ToolCall) -> bool:
+    from tui_chat.ui.screens.confirm_tool import ConfirmToolScreen
+
+    app.status_bar.state = "confirm"
+    spec = app.registry.get(call.name) if app.registry is not None else None
+    # The user decides better knowing what the tool does, in its own words.
+    screen = ConfirmToolScreen(
+        call, description=spec.description if spec else None, server=spec.server if spec else None
+    )
+    try:
+        answer = await app.push_screen_wait(screen)
+    except asyncio.CancelledError:
+        # Stopped while asking: take the question away; the engine refuses the call.
+        if app.screen is screen:
+            screen.dismiss("deny")
+        raise
+    finally:
+        app.status_bar.state = "streaming"
+    if answer == "always":
+        set_tool_policy(app, call.name, "always")
+    return answer in ("once", "always")
+
+
+def set_tool_policy(app: ChatApp, name: str, policy: ToolPolicy) -> None:
+    """Change a tool's policy now and in the config file."""
+    if app.registry is not None and app.registry.get(name) is not None:
+        app.registry.set_policy(name, policy)
+    save_in_background(
+        app, ("tools", "policies", name), policy, f"{name}: {policy} for this session only; not saved"
+    )
+
+
+def switch_model(app: ChatApp) -> None:
+    from tui_chat.ui.screens.model_picker import ModelPickerScreen
+
+    def chosen(model: str | None) -> None:
+        if model:
+            app.controller.set_model(model)
+            app.notify(f"Model: {model}", timeout=2)
+
+    async def list_models() -> list[str]:
+        if app.client is None:
+            return []
+        from tui_chat.engine.providers import list_models
+
+        return await list_models(app.client)
+
+    app.push_screen(ModelPickerScreen(app.current_model, list_models), chosen)
+
+
+def edit_system_prompt(app: ChatApp) -> None:
+    from tui_chat.ui.screens.system_prompt import SystemPromptResult, SystemPromptScreen
+
+    def chosen(result: SystemPromptResult | None) -> None:
+        if result is None:
+            return
+        app.controller.set_system_prompt(result.text)
+        if result.make_default:
+            app.settings.system_prompt = result.text or None
+            save_in_background(app, ("system_prompt",), result.text, "Not saved as the default")
+        app.notify("System prompt updated" if result.text else "System prompt removed", timeout=2)
+
+    app.push_screen(SystemPromptScreen(app.conversation.system_prompt or ""), chosen)
+
+
+def edit_tool_policies(app: ChatApp) -> None:
+    from tui_chat.ui.screens.tool_policies import ToolPoliciesScreen
+
+    if app.registry is None or not app.registry.names():
+        app.notify("No tools are loaded (tools are off, or none are configured).", timeout=4)
+        return
+    app.push_screen(ToolPoliciesScreen(app.registry, app.set_tool_policy))
+
+
+def open_settings(app: ChatApp) -> None:
+    from tui_chat.ui.screens.settings import SettingsScreen, SettingsValues
+
+    registry = app.registry
+    controller = app.controller
+    values = SettingsValues(
+        model=app.current_model,
+        system_prompt=app.settings.system_prompt,
+        temperature=controller.temperature if controller.ready else app.settings.temperature,
+        theme=app.theme,
+        tool_policies={name: registry.policy(name) for name in registry.names()} if registry else {},
+    )
+    app.push_screen(SettingsScreen(values, on_apply=lambda changes: apply_settings(app, changes)))
+
+
+def apply_settings(app: ChatApp, changes: SettingsChanges) -> None:
+    """The settings screen has saved `changes` to the config file: use them now too."""
+    after, changed = changes.after, changes.changed
+    if "model" in changed:
+        app.settings.model = after.model
+        app.controller.set_model(after.model)
+    if "system_prompt" in changed:
+        app.settings.system_prompt = after.system_prompt
+        app.controller.set_system_prompt(after.system_prompt)
+    if "temperature" in changed:
+        app.settings.temperature = after.temperature
+        app.controller.set_temperature(after.temperature)
+    if "theme" in changed:
+        app.settings.theme = after.theme
+    if app.registry is not None:
+        for name, policy in changes.changed_policies.items():
+            app.registry.set_policy(name, policy)
+    app.notify("Settings saved", timeout=2)
