@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 
 from tui_chat.commands.exit_codes import EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
-from tui_chat.config import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +48,15 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpar
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments == ["--version"]:
+        # Answered before the parser is built: that imports every command and the settings.
+        from tui_chat import __version__
+
+        print(f"tui-chat {__version__}")
+        return 0
+    from tui_chat.config import ConfigError
+
     parser = build_parser()
     args = parse(parser, argv)
     try:
