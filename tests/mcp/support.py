@@ -65,5 +65,7 @@ def wait_gone(pid: int, timeout: float = 10.0) -> bool:
 
 
 def read_pid(path: Path, timeout: float = 30.0) -> int:
-    text = poll_until(lambda: path.exists() and path.read_text().strip(), f"a pid in {path}", timeout=timeout)
+    text = poll_until(
+        lambda: path.read_text().strip() if path.exists() else None, f"a pid in {path}", timeout=timeout
+    )
     return int(text)

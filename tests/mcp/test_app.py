@@ -64,7 +64,7 @@ async def test_the_prompt_works_while_a_server_is_still_connecting(
         await wait_for(pilot, lambda: "slow connecting" in app.sidebar.servers.text, timeout=30)
         await send(pilot, "hello")
         await settle(pilot)
-        assert app.conversation.messages[-1].content.startswith("You said: hello")
+        assert (app.conversation.messages[-1].content or "").startswith("You said: hello")
         assert app.status_bar.mcp == "0/1…"
         pid = read_pid(pid_file)
     assert wait_gone(pid)

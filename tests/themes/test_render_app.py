@@ -5,6 +5,7 @@ theme's own colours reach the screen."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,6 +13,9 @@ from tui_chat.config import Settings
 from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.themes import parse_theme, register_themes
+
+if TYPE_CHECKING:
+    from tui_chat.ui.app import ChatApp
 
 THEMES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "themes").glob("*.toml"))
 
@@ -59,7 +63,7 @@ def sample_conversation() -> Conversation:
     return conversation
 
 
-def make_app(theme: str):  # type: ignore[no-untyped-def]
+def make_app(theme: str) -> ChatApp:
     from tui_chat.ui.app import ChatApp
 
     settings = Settings(api_key="sk-test", base_url="http://127.0.0.1:9/v1", tools_enabled=False)

@@ -4,6 +4,7 @@ config file) and restores the previous theme on cancel."""
 from __future__ import annotations
 
 import tomllib
+from typing import Any
 
 import pytest
 from textual.app import App
@@ -14,6 +15,10 @@ from tests.themes.sample_app import SampleChatApp
 from tests.waiting import wait_for
 from tui_chat import paths
 from tui_chat.ui.theme_commands import ThemeCommands, ThemePalette, open_theme_picker
+
+
+def palette_open(app: App[Any]) -> bool:
+    return CommandPalette.is_open(app)
 
 
 class PickerApp(SampleChatApp):
@@ -50,7 +55,7 @@ async def test_highlight_previews_and_escape_restores() -> None:
         await theme_becomes(pilot, app, not_in=("tui-midnight", first_preview))
         await pilot.press("escape")
         await pilot.pause()
-        assert not CommandPalette.is_open(app)
+        assert not palette_open(app)
         assert app.theme == "tui-midnight"
     assert saved == []
 
@@ -84,7 +89,7 @@ async def test_typing_previews_the_best_match_and_enter_keeps_and_saves_it() -> 
         await pilot.press("enter")
         await pilot.pause()
         await pilot.pause()
-        assert not CommandPalette.is_open(app)
+        assert not palette_open(app)
         assert app.theme == "tui-paper"
     text = config_file.read_text(encoding="utf-8")
     assert tomllib.loads(text)["theme"] == "tui-paper"

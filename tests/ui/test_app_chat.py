@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual import events
 
-from tests.fakeserver import FakeServer, chunk, long_markdown, sse_reply, text_reply
+from tests.fakeserver import FakeServer, Reply, chunk, long_markdown, sse_reply, text_reply
 from tests.ui.app_support import (
     SIZE,
     make_app,
@@ -16,6 +16,8 @@ from tests.ui.app_support import (
     wait_for,
 )
 from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.ui.widgets.chat_log import ChatLog
+from tui_chat.ui.widgets.messages import MessageView
 from tui_chat.ui.widgets.reply_body import ReplyBody
 
 TABLE_AND_CODE = (
@@ -30,7 +32,13 @@ def partial(app: object) -> str | None:
     return reply.content if reply is not None else None
 
 
-def stalled_reply(text: str = "Partial answer so far") -> object:
+def selected_content(log: ChatLog) -> str | None:
+    view = log.selected
+    assert isinstance(view, MessageView), f"selected: {view!r}"
+    return view.message.content
+
+
+def stalled_reply(text: str = "Partial answer so far") -> Reply:
     """Streams `text`, then stalls (until the client goes away)."""
     events: list[dict[str, object] | str] = [chunk(text[:1], role="assistant")]
     events += [chunk(c) for c in text[1:]]
@@ -253,15 +261,15 @@ async def test_log_keyboard_navigation_moves_between_messages(fake_server: FakeS
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("escape")
         log = app.chat_log
-        assert log.selected is not None and log.selected.message.content == "answer 4"  # type: ignore[attr-defined]
+        assert selected_content(log) == "answer 4"
         await pilot.press("up", "up", "k")
-        assert log.selected.message.content == "question 3"  # type: ignore[union-attr]
+        assert selected_content(log) == "question 3"
         await pilot.press("j")
-        assert log.selected.message.content == "answer 3"  # type: ignore[union-attr]
+        assert selected_content(log) == "answer 3"
         await pilot.press("home")
-        assert log.selected.message.content == "question 0"  # type: ignore[union-attr]
+        assert selected_content(log) == "question 0"
         await pilot.press("end")
-        assert log.selected.message.content == "answer 4"  # type: ignore[union-attr]
+        assert selected_content(log) == "answer 4"
         await pilot.press("escape")
         assert app.focused is app.prompt
 
