@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui_chat import __version__
 
         print(f"tui-chat {__version__}")
-        return 0
+        raise SystemExit(0)  # as argparse's version action does
     from tui_chat.config import ConfigError
 
     parser = build_parser()
