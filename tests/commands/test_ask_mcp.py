@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakeserver import FakeServer, tool_calls_reply
-from tests.mcp.support import json_entry, read_pid, wait_gone
+from tests.tools.mcp.support import json_entry, read_pid, wait_gone
 
 
 def run_ask(*argv: str) -> subprocess.CompletedProcess[str]:

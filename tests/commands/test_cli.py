@@ -9,7 +9,7 @@ from importlib.metadata import version
 
 import pytest
 
-from tests.cli.helpers import run_cli, write_config
+from tests.commands.helpers import run_cli, write_config
 from tui_chat import paths
 
 
@@ -25,7 +25,8 @@ def test_help_works_as_module_and_lists_commands() -> None:
 def test_version_is_the_package_version_and_loads_nothing_heavy() -> None:
     # The installed metadata and `--version` agree: pyproject reads `__version__` (one source).
     probe = (
-        "import sys; from tui_chat.cli import main; code = main(['--version']); "
+        "import sys; from tui_chat.cli import main\n"
+        "try: main(['--version'])\nexcept SystemExit as e: code = e.code\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'openai', 'mcp')"
         " or m.startswith(('tui_chat.config', 'tui_chat.commands.', 'tui_chat.tools')))); sys.exit(code)"
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.widgets import Static
 
 from tests.fakeserver import FakeServer, tool_calls_reply
-from tests.mcp.support import SILENT_SERVER, json_entry, process_alive, read_pid, wait_gone
+from tests.tools.mcp.support import SILENT_SERVER, json_entry, process_alive, read_pid, wait_gone
 from tests.ui.app_support import SIZE, make_app, send, settle, wait_for
 from tui_chat.ui.screens.confirm_tool import ConfirmToolScreen
 from tui_chat.ui.screens.mcp_servers import McpServersScreen

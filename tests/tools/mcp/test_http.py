@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.mcp.support import TOOLS_SERVER, started, wait_until
+from tests.tools.mcp.support import TOOLS_SERVER, started, wait_until
 from tests.waiting import poll_until
 from tui_chat.tools.mcp.config import ServerConfig
 

@@ -1,4 +1,4 @@
-"""The MCP manager against real servers (tests/mcp/servers) over real stdio, through the SDK."""
+"""The MCP manager against real servers (tests/tools/mcp/servers) over real stdio, through the SDK."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.mcp.support import (
+from tests.tools.mcp.support import (
     SILENT_SERVER,
     json_entry,
     process_alive,

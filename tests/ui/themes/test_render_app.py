@@ -17,7 +17,7 @@ from tui_chat.ui.themes import parse_theme, register_themes
 if TYPE_CHECKING:
     from tui_chat.ui.app import ChatApp
 
-THEMES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "themes").glob("*.toml"))
+THEMES = sorted(p.stem for p in (Path(__file__).resolve().parents[3] / "themes").glob("*.toml"))
 
 
 SAMPLE_TIME = 1_750_000_000.0  # fixed, so snapshots do not depend on the clock
@@ -83,7 +83,7 @@ async def test_main_screen_renders_in_theme(theme: str) -> None:
         await pilot.pause()
         assert app.theme == theme
         variables = app.get_css_variables()
-        expected = parse_theme((Path(__file__).resolve().parents[2] / "themes" / f"{theme}.toml").read_text())
+        expected = parse_theme((Path(__file__).resolve().parents[3] / "themes" / f"{theme}.toml").read_text())
         for name in APP_VARIABLE_DEFAULTS:
             assert variables[name] == expected.variables[name], name
         screen_svg = app.export_screenshot()

@@ -1,5 +1,5 @@
 """Snapshots of the main screen in three themes (dark, light, high contrast) and of the settings
-screen. After a deliberate visual change: `pytest tests/themes/test_snapshots.py
+screen. After a deliberate visual change: `pytest tests/ui/themes/test_snapshots.py
 --snapshot-update`, then look at the new SVGs."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from tests.themes.test_render_app import make_app
+from tests.ui.themes.test_render_app import make_app
 from tui_chat.ui.screens.settings import SettingsScreen, SettingsValues
 
 

@@ -11,7 +11,7 @@ from textual.app import App
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
-from tests.themes.sample_app import SampleChatApp
+from tests.ui.themes.sample_app import SampleChatApp
 from tests.waiting import wait_for
 from tui_chat import paths
 from tui_chat.ui.theme_commands import ThemeCommands, ThemePalette, open_theme_picker
