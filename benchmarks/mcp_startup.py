@@ -1,5 +1,5 @@
 """Start-up with MCP servers: the installed `tui-chat` in tmux (120x40), with 0, 1 and 4 stdio
-MCP servers (tests/mcp/servers/tools_server.py) in <config dir>/mcp.json.
+MCP servers (tests/tools/mcp/servers/tools_server.py) in <config dir>/mcp.json.
 
 For each run it measures, polling the screen every 10 ms:
 - **first paint**: from launching the command until the app's footer and model are on screen;
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakeserver import FakeServer  # noqa: E402
 
-SERVER = ROOT / "tests" / "mcp" / "servers" / "tools_server.py"
+SERVER = ROOT / "tests" / "tools" / "mcp" / "servers" / "tools_server.py"
 TMUX = shutil.which("tmux") or "tmux"
 
 

@@ -559,7 +559,7 @@ def as_completion(events: list[dict[str, Any] | str], model: str = "fake-model")
 
 # --- the HTTP server ------------------------------------------------------------------------
 
-_MODELS = {
+_MODELS: dict[str, Any] = {
     "object": "list",
     "data": [
         {"id": "fake-model", "object": "model", "created": 1700000000, "owned_by": "tests"},
@@ -664,7 +664,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(reply.status, reply.body, reply.headers)
             elif isinstance(req.json, dict) and req.json.get("stream") is False:
                 events = reply.events(req) if callable(reply.events) else reply.events
-                self._send_json(reply.status, as_completion(events), reply.headers)
+                self._send_json(reply.status, as_completion(list(events)), reply.headers)
             else:
                 self._send_stream(req, reply)
         except (_ClientGone, OSError):

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import urllib.request
+from typing import Any
 
 import openai
 import pytest
@@ -27,7 +28,7 @@ def _client(server: FakeServer, **kw: object) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(base_url=server.url, api_key="test", max_retries=0, **kw)  # type: ignore[arg-type]
 
 
-async def _collect(server: FakeServer, **kw: object) -> list:
+async def _collect(server: FakeServer, **kw: Any) -> list:
     async with _client(server) as client:
         stream = await client.chat.completions.create(
             model="fake-model", messages=[{"role": "user", "content": "hi"}], stream=True, **kw
@@ -119,7 +120,7 @@ def test_usable_from_sync_code(fake_server: FakeServer) -> None:
         assert json.load(resp)["data"]
 
 
-async def _demo(server: FakeServer, messages: list[dict], **kw: object) -> list:
+async def _demo(server: FakeServer, messages: list[Any], **kw: Any) -> list:
     async with _client(server) as client:
         stream = await client.chat.completions.create(model="m", messages=messages, stream=True, **kw)
         return [c async for c in stream]
@@ -143,7 +144,7 @@ async def test_demo_bot_calls_count_string_then_reports_the_result(fake_server: 
     args = "".join(tc.function.arguments or "" for tc in calls)
     assert json.loads(args) == {"string": "hello world"}
 
-    follow_up = [
+    follow_up: list[dict[str, Any]] = [
         {"role": "user", "content": "x"},
         {
             "role": "assistant",

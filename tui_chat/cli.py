@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 
 from tui_chat.commands.exit_codes import EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
-from tui_chat.config import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +49,15 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpar
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments == ["--version"]:
+        # Answered before the parser is built: that imports every command and the settings.
+        from tui_chat import __version__
+
+        print(f"tui-chat {__version__}")
+        raise SystemExit(0)  # as argparse's version action does
+    from tui_chat.config import ConfigError
+
     parser = build_parser()
     args = parse(parser, argv)
     try:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.helpers import Run, run_cli
+from tests.commands.helpers import Run, run_cli
 from tests.fakeserver import FAKE_CONTEXT_WINDOW, FakeServer
 from tui_chat.engine import quirks
 

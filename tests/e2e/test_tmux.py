@@ -8,11 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.waiting import poll_until
 
 ROOT = Path(__file__).resolve().parents[2]
 TMUX = shutil.which("tmux")
@@ -72,14 +73,16 @@ class Terminal:
         self.tmux("send-keys", "-t", "e2e", *keys)
 
     def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if condition(screen):
-                return screen
-            time.sleep(0.1)  # polling a real terminal, not synchronising with the app
-        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
+        last = [""]
+
+        def shown() -> str | None:
+            last[0] = self.screen()
+            return last[0] if condition(last[0]) else None
+
+        try:  # polling a real terminal (each look is a tmux process), not synchronising with the app
+            return poll_until(shown, what, timeout=timeout, interval=0.1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the screen was:\n{last[0]}") from None
 
     def resize(self, width: int, height: int) -> None:
         self.tmux("resize-window", "-t", "e2e", "-x", str(width), "-y", str(height))

@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.test_tmux import TMUX, Terminal, tui_chat_command
 from tests.fakeserver import FakeServer, tool_calls_reply
-from tests.mcp.support import json_entry, read_pid, wait_gone
+from tests.tools.mcp.support import json_entry, read_pid, wait_gone
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 

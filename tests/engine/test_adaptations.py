@@ -4,7 +4,8 @@ server that cannot stream tool calls, with the same events either way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import openai
 import pytest
@@ -44,7 +45,7 @@ def _client(server: FakeServer) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(base_url=server.url, api_key=API_KEY, max_retries=0, timeout=5.0)
 
 
-def _count_tool() -> tuple[str, object, str]:
+def _count_tool() -> tuple[str, Callable[..., Any], str]:
     return ("count_string", lambda string="": str(len(string)), "always")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import openai
 import pytest
 
@@ -15,7 +17,9 @@ from tui_chat.engine.events import MessageAdded, ReasoningDelta, ResponseFinishe
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
 def test_assembler_reads_both_reasoning_fields(field: str) -> None:
     assembler = StreamAssembler("m1")
-    chunks = [chunk(role="assistant", **{field: "Let me "}), chunk(**{field: "think."}), chunk("Hi")]
+    first: dict[str, Any] = {field: "Let me "}
+    second: dict[str, Any] = {field: "think."}
+    chunks = [chunk(role="assistant", **first), chunk(**second), chunk("Hi")]
     events = [e for c in chunks for e in assembler.feed(c)]
     assert events == [ReasoningDelta("m1", "Let me "), ReasoningDelta("m1", "think."), TextDelta("m1", "Hi")]
     assert (assembler.reasoning, assembler.content) == ("Let me think.", "Hi")

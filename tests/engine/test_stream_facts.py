@@ -351,7 +351,12 @@ async def test_old_tgi_numbers_its_only_choice_one_two_three(
         choice = {"index": n, "delta": delta, "logprobs": None, "finish_reason": finish}
         return {"id": "", "object": "text_completion", "created": 1, "model": "tgi", "choices": [choice]}
 
-    events = [tgi(1, "Hel"), tgi(2, "lo "), tgi(3, "there"), tgi(4, None, "length")]
+    events: list[dict[str, Any] | str] = [
+        tgi(1, "Hel"),
+        tgi(2, "lo "),
+        tgi(3, "there"),
+        tgi(4, None, "length"),
+    ]
     fake_server.script(sse_reply(events))
     got = await run_turn(make_engine(api_client), conversation_with("hi"))
     assert "".join(e.text for e in of_type(got, TextDelta)) == "Hello there"

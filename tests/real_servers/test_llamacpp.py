@@ -10,7 +10,7 @@ from typing import Any
 import openai
 import pytest
 
-from tests.cli.helpers import run_cli, write_config
+from tests.commands.helpers import run_cli, write_config
 from tests.real_servers.conftest import RealServer
 from tui_chat.doctor.probes import NAMED_CHOICE, PLAIN_PROMPT, TOOL_PROMPT, ChatProbe, Prober
 from tui_chat.engine.assembler import StreamAssembler

@@ -60,7 +60,9 @@ def test_two_recorders_appending_to_one_session_keep_both_sides(
     # Each window appended to its own end: two branches, both whole.
     contents = [m.content for m, _ in store.load(original.id).tree.nodes()]
     assert contents[0] == "shared start"
-    assert sorted(contents[1:]) == sorted(f"{n} {i}" for n in ("left", "right") for i in range(10))
+    assert sorted(c or "" for c in contents[1:]) == sorted(
+        f"{n} {i}" for n in ("left", "right") for i in range(10)
+    )
     assert [c for c in contents if c and c.startswith("left")] == [f"left {i}" for i in range(10)]
 
 

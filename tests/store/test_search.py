@@ -118,7 +118,7 @@ def test_a_streaming_reply_is_searchable_as_it_grows(store: SessionStore) -> Non
     conv = chat("story please")
     reply = conv.add(Message("assistant", "Once upon", status="streaming"))
     store.save_conversation(conv)
-    reply.content += " a time, a dragon"
+    reply.content = f"{reply.content} a time, a dragon"
     store.save_conversation(conv)
     assert len(store.search("dragon")) == 1
     assert store.search("upon dragon") != []

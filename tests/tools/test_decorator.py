@@ -43,7 +43,7 @@ def parameters_of(fn: Any) -> dict[str, Any]:
     ],
 )
 def test_type_hints_become_json_schema(annotation: Any, expected: dict[str, Any]) -> None:
-    def probe(x):  # type: ignore[no-untyped-def]
+    def probe(x):  # untyped on purpose: the annotation is set below
         return x
 
     probe.__annotations__ = {"x": annotation}
@@ -155,7 +155,7 @@ def test_unsupported_annotation_names_the_function_and_parameter() -> None:
 
 
 def test_missing_annotation_and_varargs_are_rejected_clearly() -> None:
-    def untyped(x):  # type: ignore[no-untyped-def]
+    def untyped(x):  # untyped on purpose
         return x
 
     def variadic(*args: int) -> None: ...

@@ -53,7 +53,7 @@ async def test_empty_arguments_mean_no_arguments() -> None:
 
 
 async def test_arguments_sent_as_an_object_are_accepted() -> None:
-    assert (await registry_with(add).execute("add", {"a": 1})).content == "2"  # type: ignore[arg-type]
+    assert (await registry_with(add).execute("add", {"a": 1})).content == "2"
 
 
 async def test_unknown_function_lists_the_available_ones() -> None:

@@ -3,15 +3,14 @@ conditions instead of sleeping."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from tests.fakeserver import FakeServer
+from tests.waiting import wait_for as wait_for  # the pilot tests' wait, re-exported
 from tui_chat.config import Settings
 from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
 from tui_chat.ui.app import ChatApp
@@ -36,16 +35,6 @@ def make_app(
     **overrides: Any,
 ) -> ChatApp:
     return ChatApp(settings_for(server, **overrides), conversation=conversation, freeze_gc=False)
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
-    """Let the app run until `condition()` holds (fails the test after `timeout` seconds)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await pilot.pause(0.01)
 
 
 async def settle(pilot: Pilot[Any]) -> None:

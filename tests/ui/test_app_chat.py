@@ -3,9 +3,12 @@ stop, regenerate, edit, clear, copy, keys."""
 
 from __future__ import annotations
 
-from textual import events
+from typing import Any
 
-from tests.fakeserver import FakeServer, chunk, long_markdown, sse_reply, text_reply
+from textual import events
+from textual.app import App
+
+from tests.fakeserver import FakeServer, Reply, chunk, long_markdown, sse_reply, text_reply
 from tests.ui.app_support import (
     SIZE,
     make_app,
@@ -16,6 +19,8 @@ from tests.ui.app_support import (
     wait_for,
 )
 from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.ui.widgets.chat_log import ChatLog
+from tui_chat.ui.widgets.messages import MessageView
 from tui_chat.ui.widgets.reply_body import ReplyBody
 
 TABLE_AND_CODE = (
@@ -30,7 +35,18 @@ def partial(app: object) -> str | None:
     return reply.content if reply is not None else None
 
 
-def stalled_reply(text: str = "Partial answer so far") -> object:
+def focused(app: App[Any]) -> object:
+    """The focused widget, read afresh (a key press may have moved it)."""
+    return app.focused
+
+
+def selected_content(log: ChatLog) -> str | None:
+    view = log.selected
+    assert isinstance(view, MessageView), f"selected: {view!r}"
+    return view.message.content
+
+
+def stalled_reply(text: str = "Partial answer so far") -> Reply:
     """Streams `text`, then stalls (until the client goes away)."""
     events: list[dict[str, object] | str] = [chunk(text[:1], role="assistant")]
     events += [chunk(c) for c in text[1:]]
@@ -233,7 +249,7 @@ async def test_copy_last_reply_focused_message_and_code_block(fake_server: FakeS
         assert app.clipboard == TABLE_AND_CODE
 
         await pilot.press("escape")  # to the log: the newest message is selected
-        assert app.focused is app.chat_log
+        assert focused(app) is app.chat_log
         assert app.chat_log.selected is replies(app)[0]
         await pilot.press("b")
         assert app.clipboard == "def add(a: int, b: int) -> int:\n    return a + b\n"
@@ -241,7 +257,7 @@ async def test_copy_last_reply_focused_message_and_code_block(fake_server: FakeS
         await pilot.press("c")
         assert app.clipboard == "show code"
         await pilot.press("i")
-        assert app.focused is app.prompt
+        assert focused(app) is app.prompt
 
 
 async def test_log_keyboard_navigation_moves_between_messages(fake_server: FakeServer) -> None:
@@ -253,17 +269,17 @@ async def test_log_keyboard_navigation_moves_between_messages(fake_server: FakeS
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("escape")
         log = app.chat_log
-        assert log.selected is not None and log.selected.message.content == "answer 4"  # type: ignore[attr-defined]
+        assert selected_content(log) == "answer 4"
         await pilot.press("up", "up", "k")
-        assert log.selected.message.content == "question 3"  # type: ignore[union-attr]
+        assert selected_content(log) == "question 3"
         await pilot.press("j")
-        assert log.selected.message.content == "answer 3"  # type: ignore[union-attr]
+        assert selected_content(log) == "answer 3"
         await pilot.press("home")
-        assert log.selected.message.content == "question 0"  # type: ignore[union-attr]
+        assert selected_content(log) == "question 0"
         await pilot.press("end")
-        assert log.selected.message.content == "answer 4"  # type: ignore[union-attr]
+        assert selected_content(log) == "answer 4"
         await pilot.press("escape")
-        assert app.focused is app.prompt
+        assert focused(app) is app.prompt
 
 
 async def test_toggle_sidebar_and_it_hides_itself_on_narrow_terminals(fake_server: FakeServer) -> None:
@@ -402,6 +418,6 @@ async def test_ctrl_up_moves_to_the_log_without_stopping_or_unfollowing(fake_ser
         assert app.focused is log and app.controller.busy and log.following
         await pilot.press("c")  # copy the selected message works from the log meanwhile
         await pilot.press("i")  # and back to the prompt
-        assert app.focused is app.prompt
+        assert focused(app) is app.prompt
         await settle(pilot)
         assert log.scroll_y == log.max_scroll_y

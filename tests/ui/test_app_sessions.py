@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from textual.command import CommandList, CommandPalette
 
-from tests.cli.helpers import run_cli
+from tests.commands.helpers import run_cli
 from tests.fakeserver import FakeServer, RecordedRequest, Reply, chunk, long_markdown, text_reply
 from tests.ui.app_support import SIZE, long_session, replies, send, settings_for, settle, user_views, wait_for
 from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall

@@ -8,6 +8,7 @@ and one app per size would cost seconds each); every listed width meets every li
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from textual.pilot import Pilot
 
@@ -57,7 +58,7 @@ def snake(widths: tuple[int, ...], heights: tuple[int, ...]) -> Iterator[tuple[i
             yield width, height
 
 
-async def show_size(pilot: Pilot[object], width: int, height: int) -> str:
+async def show_size(pilot: Pilot[Any], width: int, height: int) -> str:
     """Resize, let the layout settle, paint the whole screen; its text."""
     app = pilot.app
     await pilot.resize_terminal(width, height)

@@ -7,7 +7,15 @@ import tomllib
 
 from textual.widgets import Input, OptionList, Static, TextArea
 
-from tests.fakeserver import FakeServer, chunk, error_reply, sse_reply, text_reply, tool_calls_reply
+from tests.fakeserver import (
+    FakeServer,
+    RecordedRequest,
+    chunk,
+    error_reply,
+    sse_reply,
+    text_reply,
+    tool_calls_reply,
+)
 from tests.ui.app_support import SIZE, errors, make_app, replies, send, settle, user_views, wait_for
 from tui_chat import paths
 from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
@@ -236,9 +244,7 @@ async def test_the_sidebar_shows_arguments_while_they_stream(fake_server: FakeSe
         assert call_ids == answered
 
 
-def fake_server_request():  # type: ignore[no-untyped-def]
-    from tests.fakeserver import RecordedRequest
-
+def fake_server_request() -> RecordedRequest:
     return RecordedRequest("POST", "/v1/chat/completions", {}, {"messages": []})
 
 

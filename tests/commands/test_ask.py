@@ -9,7 +9,7 @@ from unittest.mock import ANY
 
 import pytest
 
-from tests.cli.helpers import Run, run_cli, write_config
+from tests.commands.helpers import Run, run_cli, write_config
 from tests.fakeserver import FakeServer, chunk, error_reply, sse_reply, text_reply, tool_calls_reply
 from tui_chat.commands.ask_output import PlainOutput
 from tui_chat.engine.events import ReasoningDelta, TextDelta

@@ -10,12 +10,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from tests.fakeserver import FakeServer, tool_calls_reply
-from tests.mcp.support import json_entry, read_pid, wait_gone
+from tests.tools.mcp.support import json_entry, read_pid, wait_gone
 
 
-def tui_chat(*argv: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+def tui_chat(*argv: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tui_chat", *argv], capture_output=True, text=True, timeout=90, **kwargs
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.fakeserver import FakeServer, Reply, chunk, error_reply, sse_reply, text_reply
 from tests.ui.app_support import SIZE, make_app, send, settle, wait_for
 from tests.ui.test_app_states import screen_text
+from tui_chat.ui.app import ChatApp
 
 
 def streaming() -> Reply:
@@ -13,7 +14,7 @@ def streaming() -> Reply:
     return sse_reply([chunk("Still ", role="assistant"), chunk("going")], stall_after=2)
 
 
-def user_texts(app) -> list[str]:  # type: ignore[no-untyped-def]
+def user_texts(app: ChatApp) -> list[str]:
     return [m.content or "" for m in app.conversation.messages if m.role == "user"]
 
 

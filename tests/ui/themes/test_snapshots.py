@@ -1,17 +1,17 @@
 """Snapshots of the main screen in three themes (dark, light, high contrast) and of the settings
-screen. After a deliberate visual change: `pytest tests/themes/test_snapshots.py
+screen. After a deliberate visual change: `pytest tests/ui/themes/test_snapshots.py
 --snapshot-update`, then look at the new SVGs."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from tests.themes.test_render_app import make_app
+from tests.ui.themes.test_render_app import make_app
 from tui_chat.ui.screens.settings import SettingsScreen, SettingsValues
 
 
@@ -32,11 +32,11 @@ async def steady(pilot: Pilot) -> None:
 
 
 @pytest.mark.parametrize("theme", ["tui-midnight", "tui-daylight", "tui-high-contrast"])
-def test_main_screen(theme: str, snap_compare) -> None:  # type: ignore[no-untyped-def]
+def test_main_screen(theme: str, snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(make_app(theme), terminal_size=(120, 36), run_before=steady)
 
 
-def test_settings_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]
+def test_settings_screen(snap_compare: Callable[..., bool]) -> None:
     app = make_app("tui-paper")
 
     async def open_settings(pilot: Pilot) -> None:

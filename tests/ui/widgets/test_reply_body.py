@@ -83,11 +83,11 @@ async def test_looks_headings_tables_and_code() -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
         lines = body.lines(body.size.width)
-        text = [strip.text.rstrip() for strip in lines]
-        assert text[0] == "Big title"  # left-aligned, not centred
+        shown = [strip.text.rstrip() for strip in lines]
+        assert shown[0] == "Big title"  # left-aligned, not centred
         heading_styles = [segment.style for segment in lines[0] if segment.text.strip()]
         assert heading_styles and all(s is not None and s.bold and not s.underline for s in heading_styles)
-        rules = [line for line in text if line and set(line) <= {"─", " "}]
+        rules = [line for line in shown if line and set(line) <= {"─", " "}]
         assert len(rules) == 1  # a rule under the header only, none between rows
         code = next(strip for strip in lines if "fib" in strip.text)
         for segment in code:

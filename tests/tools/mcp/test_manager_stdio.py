@@ -1,14 +1,16 @@
-"""The MCP manager against real servers (tests/mcp/servers) over real stdio, through the SDK."""
+"""The MCP manager against real servers (tests/tools/mcp/servers) over real stdio, through the SDK."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
-from tests.mcp.support import (
+from tests.tools.mcp.support import (
     SILENT_SERVER,
     json_entry,
     process_alive,
@@ -21,45 +23,55 @@ from tests.mcp.support import (
 from tui_chat.config import load_settings
 from tui_chat.tools.builtin.text import count_string
 from tui_chat.tools.mcp.config import ServerConfig, load_mcp_config
+from tui_chat.tools.mcp.manager import McpManager
 from tui_chat.tools.registry import ToolRegistry
 
-
-async def test_lists_tools_and_runs_calls_with_arguments() -> None:
-    async with started(stdio_server("tools")) as manager:
-        status = manager.status("tools")
-        assert status.state == "ready"
-        assert {"echo", "add", "fail", "weather", "picture"} <= set(status.tools)
-        assert status.summary == f"ready, {len(status.tools)} tools"
-        registry = manager.registry
-        spec = registry.get("add")
-        assert spec is not None and spec.server == "tools" and spec.policy == "ask"
-        assert spec.parameters["required"] == ["a", "b"]
-
-        added = await registry.execute("add", '{"a": 2, "b": 40}')
-        assert (added.status, added.content) == ("ok", "42")
-        echoed = await registry.execute("echo", {"text": "hi"})
-        assert echoed.content == "echo: hi"
-        weather = await registry.execute("weather", '{"city": "Oslo"}')
-        assert json.loads(weather.content) == {"city": "Oslo", "celsius": 21.5}
-        picture = await registry.execute("picture", "{}")
-        assert picture.content.startswith("[image: image/png, ") and "bytes]" in picture.content
+# One event loop for the module, so the tests that only call tools can share one server.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-async def test_arguments_are_checked_against_the_input_schema_before_the_call() -> None:
-    async with started(stdio_server("tools")) as manager:
-        outcome = await manager.registry.execute("add", '{"a": "two"}')
-        assert outcome.status == "error"
-        assert "'b' is a required property" in outcome.content
-        assert "'two' is not of type 'integer'" in outcome.content
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def manager() -> AsyncIterator[McpManager]:
+    """One running server for the tests that only call its tools and leave it as it was
+    (each start costs a process importing the SDK). Tests that stop, restart or configure a
+    server start their own."""
+    async with started(stdio_server("tools")) as running:
+        yield running
 
 
-async def test_a_tool_that_raises_is_a_tool_error_and_the_server_goes_on() -> None:
-    async with started(stdio_server("tools")) as manager:
-        failed = await manager.registry.execute("fail", "{}")
-        assert failed.status == "error"
-        assert "fail" in failed.content
-        again = await manager.registry.execute("echo", '{"text": "still here"}')
-        assert again.content == "echo: still here"
+async def test_lists_tools_and_runs_calls_with_arguments(manager: McpManager) -> None:
+    status = manager.status("tools")
+    assert status.state == "ready"
+    assert {"echo", "add", "fail", "weather", "picture"} <= set(status.tools)
+    assert status.summary == f"ready, {len(status.tools)} tools"
+    registry = manager.registry
+    spec = registry.get("add")
+    assert spec is not None and spec.server == "tools" and spec.policy == "ask"
+    assert spec.parameters["required"] == ["a", "b"]
+
+    added = await registry.execute("add", '{"a": 2, "b": 40}')
+    assert (added.status, added.content) == ("ok", "42")
+    echoed = await registry.execute("echo", {"text": "hi"})
+    assert echoed.content == "echo: hi"
+    weather = await registry.execute("weather", '{"city": "Oslo"}')
+    assert json.loads(weather.content) == {"city": "Oslo", "celsius": 21.5}
+    picture = await registry.execute("picture", "{}")
+    assert picture.content.startswith("[image: image/png, ") and "bytes]" in picture.content
+
+
+async def test_arguments_are_checked_against_the_input_schema_before_the_call(manager: McpManager) -> None:
+    outcome = await manager.registry.execute("add", '{"a": "two"}')
+    assert outcome.status == "error"
+    assert "'b' is a required property" in outcome.content
+    assert "'two' is not of type 'integer'" in outcome.content
+
+
+async def test_a_tool_that_raises_is_a_tool_error_and_the_server_goes_on(manager: McpManager) -> None:
+    failed = await manager.registry.execute("fail", "{}")
+    assert failed.status == "error"
+    assert "fail" in failed.content
+    again = await manager.registry.execute("echo", '{"text": "still here"}')
+    assert again.content == "echo: still here"
 
 
 async def test_a_call_that_hangs_past_its_timeout_is_abandoned() -> None:
@@ -71,14 +83,13 @@ async def test_a_call_that_hangs_past_its_timeout_is_abandoned() -> None:
         assert (await manager.registry.execute("echo", '{"text": "x"}')).status == "ok"
 
 
-async def test_cancelling_a_call_returns_at_once_and_the_server_stays_usable() -> None:
-    async with started(stdio_server("tools")) as manager:
-        call = asyncio.create_task(manager.registry.execute("sleep", '{"seconds": 30}'))
-        await wait_until(lambda: "sleeping 30.0" in manager.status("tools").stderr, "the call to start")
-        call.cancel()
-        done, _ = await asyncio.wait([call], timeout=5)
-        assert done and call.cancelled()
-        assert (await manager.registry.execute("echo", '{"text": "after"}')).content == "echo: after"
+async def test_cancelling_a_call_returns_at_once_and_the_server_stays_usable(manager: McpManager) -> None:
+    call = asyncio.create_task(manager.registry.execute("sleep", '{"seconds": 30}'))
+    await wait_until(lambda: "sleeping 30.0" in manager.status("tools").stderr, "the call to start")
+    call.cancel()
+    done, _ = await asyncio.wait([call], timeout=5)
+    assert done and call.cancelled()
+    assert (await manager.registry.execute("echo", '{"text": "after"}')).content == "echo: after"
 
 
 async def test_a_server_that_exits_mid_session_withdraws_its_tools(tmp_path: Path) -> None:

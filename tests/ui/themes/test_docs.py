@@ -10,7 +10,7 @@ from textual.binding import Binding
 
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "themes.md").read_text(encoding="utf-8")
+DOC = (Path(__file__).resolve().parents[3] / "docs" / "themes.md").read_text(encoding="utf-8")
 
 
 def test_every_app_variable_is_documented() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import write_config as write_text
+from tests.commands.helpers import write_config as write_text
 from tui_chat import paths
 from tui_chat.config import ConfigError, load_settings, mask_secret, save_setting
 
@@ -231,7 +231,7 @@ def test_secrets_are_masked(secret: str | None, shown: str) -> None:
 
 
 def test_the_readme_example_config_loads_cleanly() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
     write_config(example)
     settings = load_settings(environ={})

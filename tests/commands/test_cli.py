@@ -1,14 +1,15 @@
-"""The command line itself: help, `config path`, `config show`."""
+"""The command line itself: help, `--version`, `config path`, `config show`."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 
 import pytest
 
-from tests.cli.helpers import run_cli, write_config
+from tests.commands.helpers import run_cli, write_config
 from tui_chat import paths
 
 
@@ -19,6 +20,24 @@ def test_help_works_as_module_and_lists_commands() -> None:
     assert "usage: tui-chat" in out
     assert "ask" in out and "config" in out
     assert "--base-url" in out
+
+
+def test_version_is_the_package_version_and_loads_nothing_heavy() -> None:
+    # The installed metadata and `--version` agree: pyproject reads `__version__` (one source).
+    probe = (
+        "import sys; from tui_chat.cli import main\n"
+        "try: main(['--version'])\nexcept SystemExit as e: code = e.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'openai', 'mcp')"
+        " or m.startswith(('tui_chat.config', 'tui_chat.commands.', 'tui_chat.tools')))); sys.exit(code)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    printed, loaded = done.stdout.splitlines()
+    assert printed == f"tui-chat {version('tui-chat')}"
+    assert loaded == "['tui_chat.commands.exit_codes']"
+    from_shell = subprocess.run(
+        [sys.executable, "-m", "tui_chat", "--version"], capture_output=True, text=True, check=True
+    )
+    assert from_shell.stdout == f"{printed}\n"
 
 
 def test_ask_help_lists_its_options(capsys: pytest.CaptureFixture[str]) -> None:

@@ -282,6 +282,11 @@ async def test_parallel_interleaved_calls_each_get_their_own_card() -> None:
 # Status, duration, result
 
 
+def status_of(card: ToolCallCard) -> str:
+    """The card's status, read afresh (an event may have changed it)."""
+    return card.status
+
+
 async def test_status_moves_pending_running_ok_with_duration() -> None:
     clock = FakeClock()
     app = SidebarApp(clock)
@@ -293,7 +298,7 @@ async def test_status_moves_pending_running_ok_with_duration() -> None:
         assert "◌" in screen_text(app)
 
         await feed(pilot, [ToolExecutionStarted("c1", "get_weather")])
-        assert card.status == "running" and card.has_class("-running")
+        assert card.has_class("-running") and status_of(card) == "running"
         clock.now += 1.5
         await pilot.pause(card.SPINNER_INTERVAL * 3)  # the spinner ticks the elapsed time
         text = screen_text(app)
@@ -301,7 +306,7 @@ async def test_status_moves_pending_running_ok_with_duration() -> None:
         assert any(frame in text for frame in SPINNER_FRAMES)
 
         await feed(pilot, [ToolResultReady("c1", "get_weather", "ok", "21C and sunny", 0.42, "t1")])
-        assert card.status == "ok" and card.has_class("-ok") and not card.has_class("-running")
+        assert status_of(card) == "ok" and card.has_class("-ok") and not card.has_class("-running")
         text = screen_text(app)
         assert "✓" in text
         assert "ok 420ms" in text
@@ -526,10 +531,10 @@ async def test_short_lists_start_at_the_top() -> None:
 # A reopened session
 
 
-def scenario() -> tuple[list[object], Conversation]:
+def scenario() -> tuple[list[ChatEvent], Conversation]:
     """Four turns, as live events and as the conversation the engine leaves behind."""
     conversation = Conversation()
-    events: list[object] = []
+    events: list[ChatEvent] = []
 
     def user(text: str) -> None:
         message = conversation.add(Message(role="user", content=text))

@@ -1,7 +1,7 @@
 """A real MCP server for the tests, on the SDK's own server API (MCPServer), over stdio or
 Streamable HTTP:
 
-    python tests/mcp/servers/tools_server.py [--http PORT] [--garbage] [--prefix P] [--pid-file F]
+    python tests/tools/mcp/servers/tools_server.py [--http PORT] [--garbage] [--prefix P] [--pid-file F]
 
 Tools: echo, add, fail (raises), sleep (hangs for as long as asked), quit (the process exits
 mid-call), show_env (one environment variable), picture (an image), weather (structured).

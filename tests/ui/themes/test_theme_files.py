@@ -12,7 +12,7 @@ from textual.theme import BUILTIN_THEMES
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.themes import DEFAULT_THEME, bundled_themes_dir, load_theme_folder, parse_theme
 
-REPO_THEMES = Path(__file__).resolve().parents[2] / "themes"
+REPO_THEMES = Path(__file__).resolve().parents[3] / "themes"
 THEME_FILES = sorted(REPO_THEMES.glob("*.toml"))
 MESSAGE_BACKGROUNDS = [
     "user-message-background",

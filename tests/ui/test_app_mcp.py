@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.widgets import Static
 
 from tests.fakeserver import FakeServer, tool_calls_reply
-from tests.mcp.support import SILENT_SERVER, json_entry, process_alive, read_pid, wait_gone
+from tests.tools.mcp.support import SILENT_SERVER, json_entry, process_alive, read_pid, wait_gone
 from tests.ui.app_support import SIZE, make_app, send, settle, wait_for
 from tui_chat.ui.screens.confirm_tool import ConfirmToolScreen
 from tui_chat.ui.screens.mcp_servers import McpServersScreen
@@ -64,7 +64,7 @@ async def test_the_prompt_works_while_a_server_is_still_connecting(
         await wait_for(pilot, lambda: "slow connecting" in app.sidebar.servers.text, timeout=30)
         await send(pilot, "hello")
         await settle(pilot)
-        assert app.conversation.messages[-1].content.startswith("You said: hello")
+        assert (app.conversation.messages[-1].content or "").startswith("You said: hello")
         assert app.status_bar.mcp == "0/1…"
         pid = read_pid(pid_file)
     assert wait_gone(pid)

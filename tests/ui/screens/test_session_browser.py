@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.store.support import chat, weather_conversation
+from tests.waiting import wait_for
 from tui_chat.engine.conversation import Conversation
 from tui_chat.store import SearchHit, SessionStore
 from tui_chat.ui.screens.session_browser import (
@@ -115,13 +116,6 @@ def sessions(store: SessionStore) -> dict[str, Conversation]:
             store, chat("An old question about flour types", "Bread flour has more protein."), hours_ago=80
         ),
     }
-
-
-async def wait_until(pilot: Pilot[None], condition: Any, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await pilot.pause(0.01)
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:
@@ -295,7 +289,7 @@ async def test_enter_right_after_typing_opens_the_match_for_what_was_typed(
         await app.results()
         for key in ("s", "u", "n", "n", "y", "enter"):  # faster than the search debounce
             app.simulate_key(key)
-        await wait_until(pilot, lambda: bool(app.opened))
+        await wait_for(pilot, lambda: bool(app.opened))
         assert app.opened == [sessions["weather"].id]
 
 

@@ -3,15 +3,15 @@ manager, and checking that a process is gone."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.waiting import poll_until
+from tests.waiting import wait_until as wait_until  # re-exported for the MCP tests
 from tui_chat.tools.mcp.config import McpConfig, ServerConfig
 from tui_chat.tools.mcp.manager import McpManager
 from tui_chat.tools.registry import ToolRegistry
@@ -43,15 +43,6 @@ async def started(*servers: ServerConfig, registry: ToolRegistry | None = None) 
         await manager.close()
 
 
-async def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    """Poll a condition with a deadline (not a fixed sleep)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
 def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -66,19 +57,15 @@ def process_alive(pid: int) -> bool:
 
 
 def wait_gone(pid: int, timeout: float = 10.0) -> bool:
-    """Poll until the process has ended (a condition with a deadline, not a fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not process_alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
+    """Whether the process ends within `timeout` seconds."""
+    try:
+        return poll_until(lambda: not process_alive(pid), f"process {pid} to end", timeout=timeout)
+    except AssertionError:
+        return False
 
 
 def read_pid(path: Path, timeout: float = 30.0) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and (text := path.read_text().strip()):
-            return int(text)
-        time.sleep(0.05)
-    raise AssertionError(f"no pid written to {path}")
+    text = poll_until(
+        lambda: path.read_text().strip() if path.exists() else None, f"a pid in {path}", timeout=timeout
+    )
+    return int(text)

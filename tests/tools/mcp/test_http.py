@@ -5,12 +5,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.mcp.support import TOOLS_SERVER, started, wait_until
+from tests.tools.mcp.support import TOOLS_SERVER, started, wait_until
+from tests.waiting import poll_until
 from tui_chat.tools.mcp.config import ServerConfig
 
 
@@ -29,13 +29,13 @@ def http_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:  # until it accepts connections
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
+
+        def accepts() -> bool:
             assert proc.poll() is None, "the HTTP MCP server exited"
-            time.sleep(0.05)
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", port)) == 0
+
+        poll_until(accepts, "the HTTP MCP server to accept connections", timeout=30)
         yield f"http://127.0.0.1:{port}/mcp", proc
     finally:
         proc.kill()

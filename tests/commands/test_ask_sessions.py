@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.helpers import Run, run_cli
+from tests.commands.helpers import Run, run_cli
 from tests.fakeserver import FakeServer, RecordedRequest, Reply, chunk, text_reply
 from tui_chat.commands.ask_output import PlainOutput
 from tui_chat.engine.conversation import Conversation, Message

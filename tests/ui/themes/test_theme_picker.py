@@ -4,36 +4,42 @@ config file) and restores the previous theme on cancel."""
 from __future__ import annotations
 
 import tomllib
+from typing import Any
 
 import pytest
 from textual.app import App
 from textual.command import CommandPalette
+from textual.pilot import Pilot
 
-from tests.themes.sample_app import SampleChatApp
+from tests.ui.themes.sample_app import SampleChatApp
+from tests.waiting import wait_for
 from tui_chat import paths
 from tui_chat.ui.theme_commands import ThemeCommands, ThemePalette, open_theme_picker
+
+
+def palette_open(app: App[Any]) -> bool:
+    return CommandPalette.is_open(app)
 
 
 class PickerApp(SampleChatApp):
     COMMANDS = SampleChatApp.COMMANDS | {ThemeCommands}
 
 
-async def wait_for_list(pilot, palette: ThemePalette) -> None:  # type: ignore[no-untyped-def]
+async def wait_for_list(pilot: Pilot[None], palette: ThemePalette) -> None:
     # The palette gathers its options in a worker.
-    for _ in range(50):
-        await pilot.pause()
-        if palette.has_class("-ready"):
-            return
-    raise AssertionError("the theme list never filled")
+    await wait_for(pilot, lambda: palette.has_class("-ready"), what="the theme list to fill")
 
 
-async def theme_becomes(pilot, app: App[None], name: str | None = None, not_in: tuple[str, ...] = ()) -> str:  # type: ignore[no-untyped-def]
+async def theme_becomes(
+    pilot: Pilot[None], app: App[None], name: str | None = None, not_in: tuple[str, ...] = ()
+) -> str:
     """Wait for the (debounced) preview to apply."""
-    for _ in range(100):
-        await pilot.pause(0.02)
-        if (name is None or app.theme == name) and app.theme not in not_in:
-            return app.theme
-    raise AssertionError(f"theme stayed {app.theme!r}")
+    await wait_for(
+        pilot,
+        lambda: (name is None or app.theme == name) and app.theme not in not_in,
+        what=f"the theme to change from {app.theme!r}",
+    )
+    return app.theme
 
 
 async def test_highlight_previews_and_escape_restores() -> None:
@@ -49,7 +55,7 @@ async def test_highlight_previews_and_escape_restores() -> None:
         await theme_becomes(pilot, app, not_in=("tui-midnight", first_preview))
         await pilot.press("escape")
         await pilot.pause()
-        assert not CommandPalette.is_open(app)
+        assert not palette_open(app)
         assert app.theme == "tui-midnight"
     assert saved == []
 
@@ -83,7 +89,7 @@ async def test_typing_previews_the_best_match_and_enter_keeps_and_saves_it() -> 
         await pilot.press("enter")
         await pilot.pause()
         await pilot.pause()
-        assert not CommandPalette.is_open(app)
+        assert not palette_open(app)
         assert app.theme == "tui-paper"
     text = config_file.read_text(encoding="utf-8")
     assert tomllib.loads(text)["theme"] == "tui-paper"
@@ -96,13 +102,6 @@ async def test_the_command_palette_offers_theme_change_theme() -> None:
         app.action_command_palette()
         await pilot.pause()
         await pilot.press(*"change theme")
-        for _ in range(50):
-            await pilot.pause()
-            if app.screen.has_class("-ready"):
-                break
+        await wait_for(pilot, lambda: app.screen.has_class("-ready"), what="the palette's results")
         await pilot.press("enter")
-        for _ in range(20):
-            await pilot.pause()
-            if isinstance(app.screen, ThemePalette):
-                break
-        assert isinstance(app.screen, ThemePalette)
+        await wait_for(pilot, lambda: isinstance(app.screen, ThemePalette), what="the theme palette")

@@ -5,6 +5,7 @@ theme's own colours reach the screen."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,7 +14,10 @@ from tui_chat.engine.conversation import Conversation, Message, ToolActivity, To
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.themes import parse_theme, register_themes
 
-THEMES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "themes").glob("*.toml"))
+if TYPE_CHECKING:
+    from tui_chat.ui.app import ChatApp
+
+THEMES = sorted(p.stem for p in (Path(__file__).resolve().parents[3] / "themes").glob("*.toml"))
 
 
 SAMPLE_TIME = 1_750_000_000.0  # fixed, so snapshots do not depend on the clock
@@ -59,7 +63,7 @@ def sample_conversation() -> Conversation:
     return conversation
 
 
-def make_app(theme: str):  # type: ignore[no-untyped-def]
+def make_app(theme: str) -> ChatApp:
     from tui_chat.ui.app import ChatApp
 
     settings = Settings(api_key="sk-test", base_url="http://127.0.0.1:9/v1", tools_enabled=False)
@@ -79,7 +83,7 @@ async def test_main_screen_renders_in_theme(theme: str) -> None:
         await pilot.pause()
         assert app.theme == theme
         variables = app.get_css_variables()
-        expected = parse_theme((Path(__file__).resolve().parents[2] / "themes" / f"{theme}.toml").read_text())
+        expected = parse_theme((Path(__file__).resolve().parents[3] / "themes" / f"{theme}.toml").read_text())
         for name in APP_VARIABLE_DEFAULTS:
             assert variables[name] == expected.variables[name], name
         screen_svg = app.export_screenshot()

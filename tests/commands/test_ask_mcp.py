@@ -8,9 +8,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.fakeserver import FakeServer, tool_calls_reply
-from tests.mcp.support import json_entry, read_pid, wait_gone
+from tests.tools.mcp.support import json_entry, read_pid, wait_gone
 
 
 def run_ask(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -24,7 +25,7 @@ def run_ask(*argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def mcp_file(tmp_path: Path, **fields: object) -> tuple[Path, Path]:
+def mcp_file(tmp_path: Path, **fields: Any) -> tuple[Path, Path]:
     pid_file = tmp_path / "server.pid"
     path = tmp_path / "mcp.json"
     entry = json_entry("--pid-file", str(pid_file), **fields)
