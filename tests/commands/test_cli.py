@@ -123,3 +123,24 @@ def test_connection_options_before_the_subcommand_are_kept() -> None:
     assert args.model == "before"
     assert args.base_url == "http://127.0.0.1:1/v1"
     assert build_parser().parse_args(["--model", "a", "ask", "--model", "b", "hi"]).model == "b"
+
+
+def test_config_show_lists_endpoints_keys_masked_with_their_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-work-verysecretvalue-4321"
+    monkeypatch.setenv("WORK_KEY", secret)
+    write_config(
+        'base_url = "http://flat/v1"\n'
+        '[endpoints.work]\nbase_url = "https://work.example/v1"\napi_key_env = "WORK_KEY"\n'
+        '[endpoints.lab]\nbase_url = "http://lab/v1"\napi_key_env = "LAB_KEY"\n'
+    )
+    result = run_cli(capsys, "config", "show", "--endpoint", "work")
+    assert result.code == 0
+    assert secret not in result.out + result.err
+    rows = {
+        line.split()[0]: line for line in result.out.split("endpoints:\n")[1].splitlines() if line.strip()
+    }
+    assert "(in use)" in rows["work"] and "sk-…4321 from variable WORK_KEY" in rows["work"]
+    assert "from variable LAB_KEY (not set)" in rows["lab"]
+    assert "http://flat/v1" in rows["default"]

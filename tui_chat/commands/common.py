@@ -31,6 +31,11 @@ def add_connection_options(parser: argparse.ArgumentParser, *, subcommand: bool 
     group = parser.add_argument_group("connection")
     if subcommand:
         group.argument_default = argparse.SUPPRESS
+    group.add_argument(
+        "--endpoint",
+        metavar="NAME",
+        help="a named [endpoints.NAME] table of the config file (default: default_endpoint)",
+    )
     group.add_argument("--model", "-m", help="model name (Azure: defaults to the deployment)")
     group.add_argument(
         "--base-url", metavar="URL", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1"
@@ -78,6 +83,7 @@ def add_connection_options(parser: argparse.ArgumentParser, *, subcommand: bool 
 
 # argparse dest → Settings field; every connection option maps 1:1.
 _OVERRIDE_FIELDS = (
+    "endpoint",  # not a field: load_settings picks the endpoint with it
     "model",
     "base_url",
     "api_key",

@@ -12,7 +12,16 @@ from tui_chat.commands.common import add_connection_options, settings_from_args
 from tui_chat.config import Settings, mask_secret
 
 _SECRETS = {"api_key"}
-_NOT_SETTINGS = {"sources", "warnings", "mcp_servers"}  # the servers get their own section
+# The servers and the endpoints get their own sections; the rest is filled by loading.
+_NOT_SETTINGS = {
+    "sources",
+    "warnings",
+    "mcp_servers",
+    "endpoints",
+    "missing_key_env",
+    "base_connection",
+    "base_connection_sources",
+}
 
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
@@ -54,9 +63,29 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"# config file: {config_file}{'' if config_file.exists() else ' (not created yet)'}")
     for line in describe_settings(settings):
         print(line)
+    for line in describe_endpoints(settings):
+        print(line)
     for line in describe_mcp_servers(settings):
         print(line)
     return 0
+
+
+def describe_endpoints(settings: Settings) -> list[str]:
+    """Every endpoint: where it points, its key masked and the variable the key comes from."""
+    from tui_chat.config.endpoints import endpoint_names, key_origin, with_endpoint
+
+    if not settings.endpoints:
+        return []
+    lines = ["", "endpoints:"]
+    for name in endpoint_names(settings):
+        endpoint = settings if name == settings.endpoint else with_endpoint(settings, name)
+        where = endpoint.azure_endpoint if endpoint.provider == "azure" else endpoint.base_url
+        active = "  (in use)" if name == settings.endpoint else ""
+        lines.append(
+            f"  {name}{active}  {endpoint.provider}  {where or '(OpenAI)'}  model {endpoint.model}  "
+            f"key {mask_secret(endpoint.api_key)} from {key_origin(endpoint)}"
+        )
+    return lines
 
 
 def describe_mcp_servers(settings: Settings) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from tui_chat import paths
 from tui_chat.config.checks import Invalid, show
+from tui_chat.config.endpoints import CONNECTION_FIELDS, choose_endpoint, literal_key_warnings, with_endpoint
 from tui_chat.config.errors import ConfigError
 from tui_chat.config.settings import CHECKS, FILE_KEYS, FILE_TABLES, Settings
 from tui_chat.toml_text import line_of, split_toml_position
@@ -48,7 +49,8 @@ def parse_config_text(text: str, path: Path) -> tuple[dict[str, Any], list[str]]
             dotted = f"{table}.{key}" if table else key
             line = line_of(text, table, key)
             if exc.inner_key is not None:
-                line = line_of(text, dotted, exc.inner_key) or line
+                inner_table, _, inner = exc.inner_key.rpartition(".")  # "work.timeout": a table's key
+                line = line_of(text, f"{dotted}.{inner_table}" if inner_table else dotted, inner) or line
                 dotted = f"{dotted}.{exc.inner_key}"
             raise ConfigError(f"{dotted!r} {exc}", origin=path, line=line) from None
 
@@ -70,6 +72,7 @@ def parse_config_text(text: str, path: Path) -> tuple[dict[str, Any], list[str]]
             take(None, key, FILE_KEYS[key,], value)
         else:
             unknown(None, key)
+    warnings += [str(ConfigError(w, origin=path)) for w in literal_key_warnings(values.get("endpoints", {}))]
     return values, warnings
 
 
@@ -88,7 +91,9 @@ def load_settings(
     path = paths.config_file()
     from_file, warnings = read_config_file(path)
     env = {name: value for name, value in environ.items() if value}  # an empty variable is unset
-    flags = _checked_flags(cli_overrides or {})
+    overrides = dict(cli_overrides or {})
+    endpoint_flag = overrides.pop("endpoint", None)
+    flags = _checked_flags(overrides)
 
     settings = Settings()
     settings.warnings = warnings
@@ -120,6 +125,22 @@ def load_settings(
             put("model", settings.azure_deployment, "azure_deployment")
         if not settings.azure_api_version:
             put("azure_api_version", DEFAULT_AZURE_API_VERSION, "default")
+    return _apply_endpoint(settings, endpoint_flag, flags, env, path)
+
+
+def _apply_endpoint(
+    settings: Settings, flag: str | None, flags: dict[str, Any], env: Mapping[str, str], path: Path
+) -> Settings:
+    """Keep the flat connection (the implicit "default" endpoint), then switch to the chosen one."""
+    settings.base_connection = {name: getattr(settings, name) for name in CONNECTION_FIELDS}
+    settings.base_connection_sources = {name: settings.sources[name] for name in CONNECTION_FIELDS}
+    name, source = choose_endpoint(flag, env, settings.default_endpoint)
+    if name != "default" and name not in settings.endpoints:
+        known = ", ".join(["default", *settings.endpoints])
+        origin: str | Path = path if source == "config file" else source
+        raise ConfigError(f"no endpoint named {name!r} (configured: {known})", origin=origin)
+    settings = with_endpoint(settings, name, environ=env, flags=flags)
+    settings.sources["endpoint"] = source
     return settings
 
 

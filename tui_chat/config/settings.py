@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from tui_chat.config import checks
 from tui_chat.config.checks import Check
+from tui_chat.config.endpoints import Endpoint, check_endpoints
 
 Provider = Literal["openai", "azure"]
 ToolPolicy = Literal["ask", "always", "never"]
@@ -69,11 +70,22 @@ class Settings:
     mcp_servers: dict[str, Any] = setting(check=checks.tables, factory=dict)
     mcp_config_files: list[str] = setting(check=checks.text_list, factory=list)
     mcp_enabled: bool = setting(True, check=checks.flag)
+    # Named endpoints (config/endpoints.py): the [endpoints.NAME] tables, the one used when
+    # neither --endpoint nor TUI_CHAT_ENDPOINT names one, and extra HTTP headers.
+    endpoints: dict[str, Endpoint] = setting(check=check_endpoints, factory=dict)
+    default_endpoint: str | None = setting(None, check=checks.text)
+    headers: dict[str, str] = setting(check=checks.text_table, factory=dict)
     # Filled by load_settings (not settings themselves): where each value came from
     # ("default", "config file", "env OPENAI_API_KEY", "command line", ...) and non-fatal
     # config-file problems to show.
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     warnings: list[str] = field(default_factory=list, repr=False, compare=False)
+    # Filled by load_settings too: the endpoint in use, the variable its key should come from
+    # when that is unset, and the flat (implicit "default") connection, to switch back to.
+    endpoint: str = field(default="default", compare=False)
+    missing_key_env: str | None = field(default=None, compare=False)
+    base_connection: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    base_connection_sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _settings_fields() -> list[Field[Any]]:

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 def check_settings(settings: Settings) -> None:
     """Raise ConfigError (exit status 2 territory) when the settings cannot work: no key for
     OpenAI or Azure, no Azure endpoint. Cheap: it does not import the SDK."""
+    if settings.missing_key_env and not settings.api_key:
+        raise ConfigError(
+            f"endpoint {settings.endpoint!r} takes its API key from the variable "
+            f"{settings.missing_key_env}, which is not set: export {settings.missing_key_env}=..."
+        )
     if settings.provider == "azure":
         if not settings.api_key:
             raise ConfigError(
@@ -54,7 +59,11 @@ def make_client(settings: Settings) -> openai.AsyncOpenAI:
     api_key = settings.api_key or PLACEHOLDER_API_KEY
     # Key and URL are passed explicitly so the SDK never reads OPENAI_* from os.environ itself.
     return openai.AsyncOpenAI(
-        api_key=api_key, base_url=base_url, timeout=timeout, max_retries=settings.max_retries
+        api_key=api_key,
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=settings.max_retries,
+        default_headers=settings.headers or None,
     )
 
 
@@ -72,6 +81,7 @@ def _azure_client(settings: Settings, timeout: openai.Timeout) -> openai.AsyncAz
             api_version=api_version,
             timeout=timeout,
             max_retries=settings.max_retries,
+            default_headers=settings.headers or None,
         )
     if settings.base_url:
         # A full base URL (.../openai/deployments/<name>) stands in for endpoint + deployment.
@@ -81,6 +91,7 @@ def _azure_client(settings: Settings, timeout: openai.Timeout) -> openai.AsyncAz
             api_version=api_version,
             timeout=timeout,
             max_retries=settings.max_retries,
+            default_headers=settings.headers or None,
         )
     raise AssertionError("check_settings lets no Azure settings without an endpoint through")
 
