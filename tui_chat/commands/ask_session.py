@@ -140,7 +140,9 @@ def open_session(
 
 
 def _fresh(settings: Settings) -> Conversation:
-    return Conversation(system_prompt=settings.system_prompt, model=settings.model)
+    return Conversation(
+        system_prompt=settings.system_prompt, model=settings.model, endpoint=settings.endpoint
+    )
 
 
 def choose_conversation(
@@ -161,8 +163,28 @@ def choose_conversation(
     return conversation, keep_session_settings(conversation, settings)
 
 
+def _session_endpoint(conversation: Conversation, settings: Settings) -> Settings:
+    from tui_chat.config.endpoints import DEFAULT_ENDPOINT, with_endpoint
+
+    saved = conversation.endpoint or DEFAULT_ENDPOINT
+    if settings.sources.get("endpoint") == COMMAND_LINE or saved == settings.endpoint:
+        conversation.endpoint = settings.endpoint
+        return settings
+    if saved != DEFAULT_ENDPOINT and saved not in settings.endpoints:
+        settings.warnings.append(
+            f"this session used the endpoint {saved!r}, which is not configured any more: "
+            f"going on with {settings.endpoint!r}"
+        )
+        conversation.endpoint = settings.endpoint
+        return settings
+    flags = {k: getattr(settings, k) for k, v in settings.sources.items() if v == COMMAND_LINE}
+    return with_endpoint(settings, saved, flags=flags)
+
+
 def keep_session_settings(conversation: Conversation, settings: Settings) -> Settings:
-    """A reopened session goes on with its model and system prompt; flags override both."""
+    """A reopened session goes on with its endpoint, model and system prompt; flags override
+    them. A session whose endpoint is no longer configured goes on with the current one."""
+    settings = _session_endpoint(conversation, settings)
     if settings.sources.get("model") != COMMAND_LINE and conversation.model:
         settings = dataclasses.replace(settings, model=conversation.model)
     else:

@@ -113,17 +113,21 @@ def _print_sessions(found: list[SessionSummary], *, as_json: bool) -> None:
     if not found:
         print("No saved sessions yet.")
         return
+    # The endpoint column appears once any session names one (named endpoints are in use).
+    with_endpoint = any(s.endpoint for s in found)
     rows = [
         (
             s.id[:SHORT_ID],
             _when(s.updated),
             str(s.message_count),
+            *([s.endpoint or "default"] if with_endpoint else []),
             s.model or "",
             (s.title or "(untitled)") + (" [archived]" if s.archived else ""),
         )
         for s in found
     ]
-    _print_table(("ID", "LAST USED", "MSGS", "MODEL", "TITLE"), rows, right_aligned={2})
+    headers = ("ID", "LAST USED", "MSGS", *(["ENDPOINT"] if with_endpoint else []), "MODEL", "TITLE")
+    _print_table(headers, rows, right_aligned={2})
 
 
 def _print_hits(hits: list[SearchHit], *, as_json: bool) -> None:
@@ -147,6 +151,7 @@ def _summary_json(s: SessionSummary) -> dict[str, Any]:
         "title": s.title,
         "model": s.model,
         "provider": s.provider,
+        "endpoint": s.endpoint,
         "message_count": s.message_count,
         "created": _iso(s.created),
         "updated": _iso(s.updated),

@@ -153,8 +153,11 @@ def with_endpoint(
     defaults = Settings()
     if name == DEFAULT_ENDPOINT and name not in settings.endpoints:
         for key in CONNECTION_FIELDS:
-            setattr(result, key, settings.base_connection.get(key, getattr(defaults, key)))
-            result.sources[key] = settings.base_connection_sources.get(key, "default")
+            # Settings made without load_settings have no saved flat connection: their own.
+            setattr(result, key, settings.base_connection.get(key, getattr(settings, key)))
+            result.sources[key] = settings.base_connection_sources.get(
+                key, settings.sources.get(key, "default")
+            )
         return result
     endpoint = settings.endpoints[name]
     origin = f"endpoints.{name}"
@@ -179,9 +182,9 @@ def with_endpoint(
         else (settings.base_connection.get("timeout", defaults.timeout), "default")
     )
     if endpoint.api_key_env:
-        key: str | None = environ.get(endpoint.api_key_env) or None
-        values["api_key"] = (key, f"env {endpoint.api_key_env}")
-        if key is None:
+        api_key: str | None = environ.get(endpoint.api_key_env) or None
+        values["api_key"] = (api_key, f"env {endpoint.api_key_env}")
+        if api_key is None:
             result.missing_key_env = endpoint.api_key_env
     else:
         values["api_key"] = (endpoint.api_key, f"{origin} (config file)" if endpoint.api_key else "default")

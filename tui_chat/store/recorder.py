@@ -232,6 +232,7 @@ class SessionRecorder:
             model=conv.model,
             provider=self.provider,
             system_prompt=conv.system_prompt,
+            endpoint=conv.endpoint,
             current_leaf=conv.messages[-1].id if conv.messages else None,
             leaf_used=leaf_used,
         )

@@ -77,6 +77,7 @@ class SessionRow:
     leaf_used: float | None = None  # when current_leaf was switched to (picks a branch's leaf)
     origin_session: str | None = None  # a fork's origin, set when the session is created
     origin_message: str | None = None
+    endpoint: str | None = None  # the endpoint's name; None: leave as it is
 
 
 def message_row(session_id: str, position: int, message: Message, parent_id: str | None) -> MessageRow:

@@ -18,6 +18,8 @@ changes go into a new step appended at the end.
   earlier version a regenerate kept (`previous_versions`) becomes a sibling reply under its
   turn's user message, and the column is emptied (the siblings are the versions now).
   `position` stays: it is the depth on the branch.
+- Version 6: `sessions.endpoint`, the name of the endpoint (issue 14: `[endpoints.NAME]`) the
+  session talks to, so it reopens on it; NULL for older sessions (the implicit "default").
 """
 
 from __future__ import annotations
@@ -230,7 +232,17 @@ _VERSION_5: tuple[Step, ...] = (
     _earlier_versions_as_siblings,
 )
 
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_VERSION_1, _VERSION_2, _VERSION_3, _VERSION_4, _VERSION_5)
+# Self-contained: the endpoint's name only (never its URL or key).
+_VERSION_6 = ("ALTER TABLE sessions ADD COLUMN endpoint TEXT",)
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
+    _VERSION_1,
+    _VERSION_2,
+    _VERSION_3,
+    _VERSION_4,
+    _VERSION_5,
+    _VERSION_6,
+)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -58,11 +58,12 @@ class SessionSummary:
     message_count: int  # user and assistant messages on every branch
     origin_session: str | None = None  # a fork: the session and message it was made from
     origin_message: str | None = None
+    endpoint: str | None = None  # the endpoint's name (None: the implicit "default")
 
 
 _SUMMARY_SELECT = """
 SELECT s.id, s.title, s.model, s.provider, s.created, s.updated, s.archived, s.message_count,
-       s.origin_session, s.origin_message
+       s.origin_session, s.origin_message, s.endpoint
 FROM sessions s
 """
 
@@ -210,6 +211,7 @@ class SessionStore:
             messages=tree.current_path(session["current_leaf"]),
             system_prompt=session["system_prompt"],
             model=session["model"],
+            endpoint=session["endpoint"],
             id=full_id,
             title=session["title"],
             tree=tree,
@@ -270,6 +272,7 @@ class SessionStore:
             messages=fork_path(origin, message_id),
             system_prompt=origin.system_prompt,
             model=origin.model,
+            endpoint=origin.endpoint,
             id=new_id(),
             title=f"{origin.title or derived_title(origin) or 'Untitled session'} (fork)",
         )
@@ -369,6 +372,7 @@ class SessionStore:
             model=conversation.model,
             provider=provider,
             system_prompt=conversation.system_prompt,
+            endpoint=conversation.endpoint,
             current_leaf=leaf,
             leaf_used=tree.used(leaf) if leaf is not None else None,
             origin_session=origin[0] if origin else None,
@@ -465,4 +469,5 @@ def _summary(row: sqlite3.Row) -> SessionSummary:
         message_count=row["message_count"],
         origin_session=row["origin_session"],
         origin_message=row["origin_message"],
+        endpoint=row["endpoint"],
     )

@@ -15,11 +15,11 @@ from tui_chat.store.rows import MESSAGE_COLUMNS, MessageRow, SessionRow
 _UPSERT_SESSION = """
 INSERT INTO sessions (
     id, title, created, updated, model, provider, system_prompt, archived, current_leaf,
-    origin_session, origin_message
+    origin_session, origin_message, endpoint
 )
 VALUES (
     :id, :title, :created, :updated, :model, :provider, :system_prompt, coalesce(:archived, 0),
-    :current_leaf, :origin_session, :origin_message
+    :current_leaf, :origin_session, :origin_message, :endpoint
 )
 ON CONFLICT (id) DO UPDATE SET
     title = CASE WHEN :explicit THEN coalesce(excluded.title, title) ELSE coalesce(title, excluded.title) END,
@@ -28,7 +28,8 @@ ON CONFLICT (id) DO UPDATE SET
     provider = coalesce(excluded.provider, provider),
     system_prompt = excluded.system_prompt,
     archived = coalesce(:archived, archived),
-    current_leaf = coalesce(excluded.current_leaf, current_leaf)
+    current_leaf = coalesce(excluded.current_leaf, current_leaf),
+    endpoint = coalesce(excluded.endpoint, endpoint)
 """
 
 _UPSERT_MESSAGE = (
@@ -67,6 +68,7 @@ def upsert_session(conn: sqlite3.Connection, row: SessionRow) -> None:
             "current_leaf": row.current_leaf,
             "origin_session": row.origin_session,
             "origin_message": row.origin_message,
+            "endpoint": row.endpoint,
         },
     )
     if row.current_leaf is not None and row.leaf_used is not None:

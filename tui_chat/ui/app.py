@@ -17,12 +17,13 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from tui_chat.config import Settings, ToolPolicy
+from tui_chat.config.endpoints import endpoint_names
 from tui_chat.engine.controller import ChatController
 from tui_chat.engine.conversation import Conversation, ToolCall
-from tui_chat.engine.events import ChatEvent, TurnClosed, TurnFailed, TurnStarted
+from tui_chat.engine.events import ChatEvent, ResponseFinished, TurnClosed, TurnFailed, TurnStarted
 from tui_chat.engine.factory import build_engine
 from tui_chat.tools.registry import ToolRegistry
-from tui_chat.ui import app_settings, config_writes, prompt_flow
+from tui_chat.ui import app_settings, config_writes, endpoint_switch, prompt_flow
 from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
 from tui_chat.ui.clipboard import copy_code, copy_reply, last_reply
 from tui_chat.ui.gc_policy import GcPolicy
@@ -97,7 +98,9 @@ class ChatApp(App[None]):
         self.mcp = McpLink(self.settings, self.registry, on_change=self._mcp_changed, warn=self.warn)
         if conversation is None:
             model = setup.engine.options.model if setup.engine is not None else self.settings.model
-            conversation = Conversation(system_prompt=self.settings.system_prompt, model=model)
+            conversation = Conversation(
+                system_prompt=self.settings.system_prompt, model=model, endpoint=self.settings.endpoint
+            )
         self.controller = ChatController(self, setup.engine, conversation, not_ready=setup.not_ready)
 
     # --- layout ---------------------------------------------------------------------------------
@@ -150,6 +153,7 @@ class ChatApp(App[None]):
         status.endpoint = describe_endpoint(
             self.settings.provider, self.settings.base_url, self.settings.azure_endpoint
         )
+        status.endpoint_name = self.settings.endpoint if len(endpoint_names(self.settings)) > 1 else ""
         status.tools = (
             len(self.registry.openai_tools()) if self.registry and self.settings.tools_enabled else 0
         )
@@ -253,7 +257,10 @@ class ChatApp(App[None]):
                 self.refresh_bindings()
             case TurnFailed(kind=kind):
                 self._last_failure = kind
+            case ResponseFinished():
+                endpoint_switch.show_adaptations(self)
             case TurnClosed():
+                endpoint_switch.show_adaptations(self)  # a failure may have taught it one
                 self.prompt.set_busy(False)
                 self.refresh_bindings()
                 self.call_after_refresh(self.freeze_long_lived)
@@ -398,7 +405,10 @@ class ChatApp(App[None]):
         self.call_after_refresh(self.collect_all)
 
     async def load_conversation(self, conversation: Conversation) -> None:
-        """Open an existing conversation (the sessions screen calls this)."""
+        """Open an existing conversation (the sessions screen calls this), on its endpoint."""
+        saved = conversation.endpoint
+        if saved and saved != self.settings.endpoint and endpoint_switch.known_endpoint(self, saved):
+            endpoint_switch.use_endpoint(self, saved, conversation.model)
         await prompt_flow.open_conversation(self, conversation)
 
     def action_sessions(self) -> None:

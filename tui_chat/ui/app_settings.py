@@ -12,6 +12,7 @@ from tui_chat.engine.conversation import ToolCall
 from tui_chat.ui import config_writes
 
 if TYPE_CHECKING:
+    from tui_chat.engine.endpoint_models import EndpointModels
     from tui_chat.ui.app import ChatApp
     from tui_chat.ui.screens.settings import SettingsChanges
 
@@ -58,21 +59,26 @@ def set_tool_policy(app: ChatApp, name: str, policy: ToolPolicy) -> None:
 
 
 def switch_model(app: ChatApp) -> None:
-    from tui_chat.ui.screens.model_picker import ModelPickerScreen
+    from tui_chat.ui.endpoint_switch import use_endpoint
+    from tui_chat.ui.screens.model_picker import ModelChoice, ModelPickerScreen
 
-    def chosen(model: str | None) -> None:
-        if model:
-            app.controller.set_model(model)
-            app.notify(f"Model: {model}", timeout=2)
+    def chosen(choice: ModelChoice | None) -> None:
+        if choice is None:
+            return
+        if choice.endpoint != app.settings.endpoint:
+            if not use_endpoint(app, choice.endpoint, choice.model):
+                return
+            app.notify(f"Endpoint: {choice.endpoint}, model: {choice.model}", timeout=2)
+        else:
+            app.notify(f"Model: {choice.model}", timeout=2)
+        app.controller.set_model(choice.model)
 
-    async def list_models() -> list[str]:
-        if app.client is None:
-            return []
-        from tui_chat.engine.providers import list_models
+    async def list_models() -> list[EndpointModels]:
+        from tui_chat.engine.endpoint_models import list_endpoint_models
 
-        return await list_models(app.client)
+        return await list_endpoint_models(app.settings)
 
-    app.push_screen(ModelPickerScreen(app.current_model, list_models), chosen)
+    app.push_screen(ModelPickerScreen(app.current_model, list_models, endpoint=app.settings.endpoint), chosen)
 
 
 def edit_system_prompt(app: ChatApp) -> None:

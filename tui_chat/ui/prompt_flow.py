@@ -81,7 +81,8 @@ async def open_conversation(
         app.prompt.clear()
     unqueue(app, held)
     if conversation is None:
-        app.controller.fresh_conversation(system_prompt=system_prompt, model=app.current_model)
+        fresh = app.controller.fresh_conversation(system_prompt=system_prompt, model=app.current_model)
+        fresh.endpoint = app.settings.endpoint  # a new chat stays on the endpoint in use
     else:
         app.controller.open(conversation)
     await app.chat_log.drain()  # shown before the caller goes on

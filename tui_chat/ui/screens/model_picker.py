@@ -1,10 +1,12 @@
-"""Switch model: the server's /v1/models list (loaded in a worker), filtered as you type; Enter
-takes the highlighted model, or the typed name when nothing matches (servers that do not list
-their models, Azure deployments)."""
+"""Switch model: every endpoint's models (loaded by the engine side, in a worker), grouped by
+endpoint when there are several, filtered as you type; Enter takes the highlighted model (and
+its endpoint), or the typed name on the current endpoint when nothing matches (servers that do
+not list their models, Azure deployments). An endpoint that could not list shows why."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,13 +16,24 @@ from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui_chat.engine.endpoint_models import EndpointModels
 from tui_chat.ui.screens.dialog import Dialog
 from tui_chat.ui.widgets.text import clean
 
-ModelLoader = Callable[[], Awaitable[list[str]]]
+ModelLoader = Callable[[], Awaitable[list[EndpointModels]]]
 
 
-class ModelPickerScreen(Dialog[str | None]):
+@dataclass(frozen=True)
+class ModelChoice:
+    endpoint: str
+    model: str
+
+
+def _option_id(endpoint: str, model: str) -> str:
+    return f"{endpoint}\t{model}"
+
+
+class ModelPickerScreen(Dialog[ModelChoice | None]):
     BINDINGS = [
         Binding("escape", "dismiss_none", "Cancel", id="model_cancel"),
         Binding("down", "move(1)", "Next", show=False),
@@ -44,11 +57,16 @@ class ModelPickerScreen(Dialog[str | None]):
     }
     """
 
-    def __init__(self, current: str, loader: ModelLoader) -> None:
+    def __init__(self, current: str, loader: ModelLoader, *, endpoint: str = "default") -> None:
         super().__init__()
         self.current = current
+        self.endpoint = endpoint
         self.loader = loader
-        self.models: list[str] = []
+        self.groups: list[EndpointModels] = []
+
+    @property
+    def models(self) -> list[str]:
+        return [model for group in self.groups for model in group.models]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="model-dialog", classes="dialog") as dialog:
@@ -65,15 +83,23 @@ class ModelPickerScreen(Dialog[str | None]):
     async def _load(self) -> None:
         note = self.query_one("#model-note", Static)
         try:
-            self.models = await self.loader()
+            self.groups = await self.loader()
         except Exception as exc:
             note.update(Content(clean(f"Could not list models ({exc}). Type a model name and press enter.")))
             return
+        problems = [g for g in self.groups if g.problem]
         if self.models:
+            where = f" from {len(self.groups)} endpoints" if len(self.groups) > 1 else ""
             note.update(
                 Content(
-                    f"{len(self.models)} models. Current: {clean(self.current)}. Enter picks; esc cancels."
+                    f"{len(self.models)} models{where}. Current: {clean(self.current)}. "
+                    "Enter picks; esc cancels."
                 )
+            )
+        elif len(self.groups) == 1 and problems:
+            problem = problems[0].problem or ""
+            note.update(
+                Content(clean(f"Could not list models ({problem}). Type a model name and press enter."))
             )
         else:
             note.update(Content("The server lists no models: type a name and press enter."))
@@ -82,14 +108,32 @@ class ModelPickerScreen(Dialog[str | None]):
     def _fill(self, query: str) -> None:
         options = self.query_one("#model-list", OptionList)
         needle = query.strip().lower()
-        matches = [m for m in self.models if needle in m.lower()]
+        grouped = len(self.groups) > 1
+        items: list[Option] = []
+        first_match: int | None = None
+        current_index: int | None = None
+        for group in self.groups:
+            matches = [m for m in group.models if needle in m.lower()]
+            if grouped:
+                header = Content.styled(clean(group.endpoint), "bold")
+                if group.problem:
+                    header = Content.assemble(header, (clean(f"  unreachable: {group.problem}"), "$error"))
+                elif not group.models:
+                    header = Content.assemble(header, ("  lists no models", "dim"))
+                if matches or group.problem or not needle:
+                    items.append(Option(header, disabled=True))
+            for model in matches:
+                is_current = model == self.current and group.endpoint == self.endpoint
+                if first_match is None:
+                    first_match = len(items)
+                if is_current:
+                    current_index = len(items)
+                label = ("  " if grouped else "") + clean(model) + ("  (current)" if is_current else "")
+                items.append(Option(Content(label), id=_option_id(group.endpoint, model)))
         options.clear_options()
-        options.add_options(
-            [Option(Content(clean(m) + ("  (current)" if m == self.current else "")), id=m) for m in matches]
-        )
-        if matches:
-            index = matches.index(self.current) if self.current in matches and not needle else 0
-            options.highlighted = index
+        options.add_options(items)
+        if first_match is not None:
+            options.highlighted = current_index if current_index is not None and not needle else first_match
 
     @on(Input.Changed, "#model-input")
     def _filter(self, event: Input.Changed) -> None:
@@ -100,19 +144,30 @@ class ModelPickerScreen(Dialog[str | None]):
         options = self.query_one("#model-list", OptionList)
         if options.highlighted is not None and options.option_count:
             option = options.get_option_at_index(options.highlighted)
-            self.dismiss(option.id)
-        elif event.value.strip():
-            self.dismiss(event.value.strip())
+            if option.id is not None:
+                self._choose(option.id)
+                return
+        if event.value.strip():
+            self.dismiss(ModelChoice(self.endpoint, event.value.strip()))
 
     @on(OptionList.OptionSelected, "#model-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        if event.option.id is not None:
+            self._choose(event.option.id)
+
+    def _choose(self, option_id: str) -> None:
+        endpoint, _, model = option_id.partition("\t")
+        self.dismiss(ModelChoice(endpoint, model))
 
     def action_move(self, step: int) -> None:
         options = self.query_one("#model-list", OptionList)
-        if options.option_count:
-            current = options.highlighted if options.highlighted is not None else -1
-            options.highlighted = max(0, min(options.option_count - 1, current + step))
+        # Endpoint headers are disabled options: step over them.
+        index = options.highlighted if options.highlighted is not None else -1
+        while 0 <= index + step < options.option_count:
+            index += step
+            if not options.get_option_at_index(index).disabled:
+                options.highlighted = index
+                return
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

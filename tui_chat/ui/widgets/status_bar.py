@@ -53,6 +53,10 @@ class StatusBar(Static):
     tools: reactive[int] = reactive(0)
     mcp: reactive[str] = reactive("")  # MCP servers ready / enabled ("" when none)
     mcp_failed: reactive[bool] = reactive(False)
+    # Named endpoints (issue 14): the one in use ("" when only one is configured) and what the
+    # engine adapts to there ("" when nothing); the app sets both.
+    endpoint_name: reactive[str] = reactive("")
+    adapted: reactive[str] = reactive("")
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
@@ -76,6 +80,7 @@ class StatusBar(Static):
             ("   via ", "dim"),
             clean(self.endpoint),
         ]
+        parts += self._endpoint_segment()
         wide = self.size.width >= 100
         if self.tools and wide:
             parts += [("   tools ", "dim"), str(self.tools)]
@@ -86,6 +91,18 @@ class StatusBar(Static):
         if wide:
             parts.append((f" ({self.prompt_tokens:,} in / {self.completion_tokens:,} out)", "dim"))
         return Content.assemble(*parts)
+
+    def _endpoint_segment(self) -> list[tuple[str, str] | str]:
+        """The endpoint's name and "adapted: ..."; the note shortens, then goes, as it narrows."""
+        width = self.size.width
+        segment: list[tuple[str, str] | str] = []
+        if self.endpoint_name and width >= 60:
+            segment += [("  @", "dim"), clean(self.endpoint_name)]
+        if self.adapted and width >= 80:
+            segment += [("   adapted: ", "dim"), (clean(self.adapted), "$warning")]
+        elif self.adapted and width >= 60:
+            segment.append(("  adapted", "$warning"))
+        return segment
 
     def handle_event(self, event: ChatEvent) -> None:
         """Follow the controller's event stream: state, model and the session's tokens."""
