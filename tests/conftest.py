@@ -11,6 +11,7 @@ import pytest
 from tests.fakeserver import FakeServer
 
 _ENV_TO_CLEAR = [
+    "TUI_CHAT_ENDPOINT",
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
     "OPENAI_API_VERSION",
