@@ -235,3 +235,38 @@ def test_after_doctor_ask_calls_tools_without_streaming_where_they_cannot_stream
     assert types.count("tool_call") == 1 and types.count("tool_result") == 1
     assert run.events()[-1]["content"] == "The tool returned: 10"
     assert [r.json["stream"] for r in server.chat_requests[before:]] == [False, False]
+
+
+def test_doctor_endpoint_probes_that_endpoint_and_saves_its_quirks(
+    capsys: pytest.CaptureFixture[str], fake_server: FakeServer, quirky: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.commands.helpers import write_config
+
+    refusing = quirky("rejects_stream_options", api_key="sk-lab-key-0123456789")
+    monkeypatch.setenv("LAB_KEY", "sk-lab-key-0123456789")
+    write_config(
+        f'[endpoints.main]\nbase_url = "{fake_server.url}"\n'
+        f'[endpoints.lab]\nbase_url = "{refusing.url}"\napi_key_env = "LAB_KEY"\n'
+    )
+    run = run_cli(capsys, "doctor", "--endpoint", "lab", "--model", "fake-model", "--probe-timeout", "10")
+    assert run.code == 0, run.err
+    assert run.out.startswith("endpoint lab\n")
+    assert f"server   {refusing.url}" in run.out
+    assert "sk-lab-key-0123456789" not in run.out + run.err
+    assert "(env LAB_KEY)" in run.out
+    assert "adapted: no stream_options" in run.out
+    saved = quirks.load(refusing.url, "fake-model")
+    assert saved is not None and saved.stream_options is False
+    assert quirks.load(fake_server.url, "fake-model") is None  # the other endpoint was not probed
+    assert len(fake_server.chat_requests) == 0
+
+
+def test_doctor_endpoint_without_its_key_variable_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], fake_server: FakeServer
+) -> None:
+    from tests.commands.helpers import write_config
+
+    write_config(f'[endpoints.lab]\nbase_url = "{fake_server.url}"\napi_key_env = "LAB_KEY"\n')
+    run = run_cli(capsys, "doctor", "--endpoint", "lab")
+    assert run.code == 2
+    assert "LAB_KEY, which is not set" in run.err and "Traceback" not in run.err

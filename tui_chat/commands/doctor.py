@@ -128,6 +128,8 @@ def _key_text(settings: Settings) -> str:
 
 
 def print_report(d: Diagnosis, settings: Settings, saved: str | None, out: TextIO) -> None:
+    if settings.endpoints:  # named endpoints are in use: say which one was probed
+        print(f"endpoint {settings.endpoint}", file=out)
     print(f"server   {d.base_url}", file=out)
     print(f"model    {d.model}", file=out)
     print(f"provider {settings.provider}, key {_key_text(settings)}", file=out)
@@ -161,6 +163,7 @@ def as_json(d: Diagnosis, settings: Settings, saved: str | None, raw: str | None
 
     out: dict[str, Any] = {
         "tui_chat": __version__,
+        "endpoint": settings.endpoint,
         "base_url": d.base_url,
         "model": d.model,
         "provider": settings.provider,

@@ -1,0 +1,61 @@
+"""`ask` with named endpoints: --endpoint picks the server, the session remembers it, and
+--continue goes on with it; `sessions` shows it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from tests.commands.helpers import run_cli, write_config
+from tests.fakeserver import FakeServer, text_reply
+
+
+@pytest.fixture
+def other_server() -> Iterator[FakeServer]:
+    server = FakeServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def test_continue_goes_on_with_the_sessions_endpoint(
+    capsys: pytest.CaptureFixture[str], fake_server: FakeServer, other_server: FakeServer
+) -> None:
+    write_config(
+        'default_endpoint = "home"\n'
+        f'[endpoints.home]\nbase_url = "{fake_server.url}"\ndefault_model = "fake-model"\n'
+        f'[endpoints.lab]\nbase_url = "{other_server.url}"\ndefault_model = "fake-model-large"\n'
+    )
+    other_server.script(text_reply("first answer"), text_reply("second answer"))
+    first = run_cli(capsys, "ask", "--endpoint", "lab", "hello")
+    assert first.code == 0, first.err
+    again = run_cli(capsys, "ask", "--continue", "and then?")  # default_endpoint is home
+    assert again.code == 0, again.err
+    assert "second answer" in again.out
+    assert len(other_server.chat_requests) == 2 and not fake_server.chat_requests
+    assert other_server.chat_requests[-1].json["model"] == "fake-model-large"
+
+    listing = run_cli(capsys, "sessions")
+    header, row = listing.out.splitlines()[:2]
+    assert "ENDPOINT" in header and " lab " in row
+    [summary] = json.loads(run_cli(capsys, "sessions", "--json").out)
+    assert summary["endpoint"] == "lab"
+
+
+def test_an_endpoint_flag_overrides_the_sessions_endpoint(
+    capsys: pytest.CaptureFixture[str], fake_server: FakeServer, other_server: FakeServer
+) -> None:
+    write_config(
+        f'[endpoints.home]\nbase_url = "{fake_server.url}"\n'
+        f'[endpoints.lab]\nbase_url = "{other_server.url}"\n'
+    )
+    other_server.script(text_reply("one"))
+    fake_server.script(text_reply("two"))
+    assert run_cli(capsys, "ask", "--endpoint", "lab", "hello").code == 0
+    assert run_cli(capsys, "ask", "--endpoint", "home", "--continue", "more").code == 0
+    assert len(fake_server.chat_requests) == 1
+    [summary] = json.loads(run_cli(capsys, "sessions", "--json").out)
+    assert summary["endpoint"] == "home"
