@@ -138,9 +138,8 @@ def test_config_show_lists_endpoints_keys_masked_with_their_variable(
     result = run_cli(capsys, "config", "show", "--endpoint", "work")
     assert result.code == 0
     assert secret not in result.out + result.err
-    rows = {
-        line.split()[0]: line for line in result.out.split("endpoints:\n")[1].splitlines() if line.strip()
-    }
-    assert "(in use)" in rows["work"] and "sk-…4321 from variable WORK_KEY" in rows["work"]
+    section = result.out.split("endpoints (* in use):\n")[1].splitlines()
+    rows = {line.replace("*", " ").split()[0]: line for line in section if line.strip()}
+    assert rows["work"].startswith("  * work") and "sk-…4321 from variable WORK_KEY" in rows["work"]
     assert "from variable LAB_KEY (not set)" in rows["lab"]
     assert "http://flat/v1" in rows["default"]

@@ -76,15 +76,24 @@ def describe_endpoints(settings: Settings) -> list[str]:
 
     if not settings.endpoints:
         return []
-    lines = ["", "endpoints:"]
+    rows = []
     for name in endpoint_names(settings):
         endpoint = settings if name == settings.endpoint else with_endpoint(settings, name)
         where = endpoint.azure_endpoint if endpoint.provider == "azure" else endpoint.base_url
-        active = "  (in use)" if name == settings.endpoint else ""
-        lines.append(
-            f"  {name}{active}  {endpoint.provider}  {where or '(OpenAI)'}  model {endpoint.model}  "
-            f"key {mask_secret(endpoint.api_key)} from {key_origin(endpoint)}"
+        if endpoint.api_key or endpoint.missing_key_env:
+            key = f"key {mask_secret(endpoint.api_key)} from {key_origin(endpoint)}"
+        else:
+            key = "no key"
+        in_use = "*" if name == settings.endpoint else " "
+        rows.append(
+            (f"{in_use} {name}", endpoint.provider, where or "(OpenAI)", f"model {endpoint.model}", key)
         )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["", "endpoints (* in use):"]
+    lines += [
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + f"  {row[4]}"
+        for row in rows
+    ]
     return lines
 
 

@@ -136,7 +136,9 @@ def _apply_endpoint(
     settings.base_connection_sources = {name: settings.sources[name] for name in CONNECTION_FIELDS}
     name, source = choose_endpoint(flag, env, settings.default_endpoint)
     if name != "default" and name not in settings.endpoints:
-        known = ", ".join(["default", *settings.endpoints])
+        from tui_chat.config.endpoints import endpoint_names
+
+        known = ", ".join(endpoint_names(settings))
         origin: str | Path = path if source == "config file" else source
         raise ConfigError(f"no endpoint named {name!r} (configured: {known})", origin=origin)
     settings = with_endpoint(settings, name, environ=env, flags=flags)

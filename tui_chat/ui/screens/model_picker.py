@@ -117,7 +117,8 @@ class ModelPickerScreen(Dialog[ModelChoice | None]):
             if grouped:
                 header = Content.styled(clean(group.endpoint), "bold")
                 if group.problem:
-                    header = Content.assemble(header, (clean(f"  unreachable: {group.problem}"), "$error"))
+                    reason = group.problem.split(". ")[0].rstrip(".")  # its first sentence
+                    header = Content.assemble(header, (clean(f"  unreachable: {reason}"), "$error"))
                 elif not group.models:
                     header = Content.assemble(header, ("  lists no models", "dim"))
                 if matches or group.problem or not needle:
