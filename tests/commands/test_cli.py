@@ -133,6 +133,7 @@ def test_config_show_lists_endpoints_keys_masked_with_their_variable(
     write_config(
         'base_url = "http://flat/v1"\n'
         '[endpoints.work]\nbase_url = "https://work.example/v1"\napi_key_env = "WORK_KEY"\n'
+        'headers = { "X-Token" = "tok-abcdefghijklmnop" }\n'
         '[endpoints.lab]\nbase_url = "http://lab/v1"\napi_key_env = "LAB_KEY"\n'
     )
     result = run_cli(capsys, "config", "show", "--endpoint", "work")
@@ -143,3 +144,5 @@ def test_config_show_lists_endpoints_keys_masked_with_their_variable(
     assert rows["work"].startswith("  * work") and "sk-…4321 from variable WORK_KEY" in rows["work"]
     assert "from variable LAB_KEY (not set)" in rows["lab"]
     assert "http://flat/v1" in rows["default"]
+    assert "tok-abcdefghijklmnop" not in result.out
+    assert "X-Token: tok…mnop" in result.out

@@ -117,7 +117,12 @@ def describe_settings(settings: Settings) -> list[str]:
         if f.name in _NOT_SETTINGS:
             continue
         value = getattr(settings, f.name)
-        shown = mask_secret(value) if f.name in _SECRETS else _format(value)
+        if f.name in _SECRETS:
+            shown = mask_secret(value)
+        elif f.name == "headers" and value:  # a header may carry a token: names only, values masked
+            shown = ", ".join(f"{name}: {mask_secret(text)}" for name, text in value.items())
+        else:
+            shown = _format(value)
         rows.append((f.name, shown, settings.sources.get(f.name, "default")))
     name_width = max(len(name) for name, _, _ in rows)
     value_width = min(40, max(len(shown) for _, shown, _ in rows))
