@@ -59,3 +59,26 @@ def test_an_endpoint_flag_overrides_the_sessions_endpoint(
     assert len(fake_server.chat_requests) == 1
     [summary] = json.loads(run_cli(capsys, "sessions", "--json").out)
     assert summary["endpoint"] == "home"
+
+
+def test_a_session_saved_before_endpoints_goes_on_with_the_endpoint_in_use(
+    capsys: pytest.CaptureFixture[str], fake_server: FakeServer, other_server: FakeServer
+) -> None:
+    from tui_chat import paths
+    from tui_chat.engine.conversation import Conversation, Message
+    from tui_chat.store import SessionStore
+
+    with SessionStore.open(paths.database_file()) as store:
+        old = Conversation(model="fake-model")  # endpoint None, as a v5 database has it
+        old.add(Message("user", "before"))
+        old.add(Message("assistant", "old answer"))
+        store.save_conversation(old)
+    write_config(
+        f'base_url = "{fake_server.url}"\ndefault_endpoint = "lab"\n'
+        f'[endpoints.lab]\nbase_url = "{other_server.url}"\n'
+    )
+    other_server.script(text_reply("new answer"))
+    assert run_cli(capsys, "ask", "--continue", "after").code == 0
+    assert len(other_server.chat_requests) == 1 and not fake_server.chat_requests
+    [summary] = json.loads(run_cli(capsys, "sessions", "--json").out)
+    assert summary["endpoint"] == "lab"

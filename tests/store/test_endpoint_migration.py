@@ -29,7 +29,7 @@ def test_a_version_5_database_gains_endpoints_and_keeps_its_sessions(db_path: Pa
         assert store.warning is None
         old = store.load("v5-session")
         assert [m.content for m in old.messages] == ["What grows in shade?", "Ferns and hostas."]
-        assert (old.model, old.endpoint) == ("llama3", None)  # the implicit default
+        assert (old.model, old.endpoint) == ("llama3", None)  # saved before endpoints
         [summary] = store.list_sessions()
         assert summary.endpoint is None
         old.endpoint = "local"

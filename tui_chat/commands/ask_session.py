@@ -166,8 +166,8 @@ def choose_conversation(
 def _session_endpoint(conversation: Conversation, settings: Settings) -> Settings:
     from tui_chat.config.endpoints import DEFAULT_ENDPOINT, with_endpoint
 
-    saved = conversation.endpoint or DEFAULT_ENDPOINT
-    if settings.sources.get("endpoint") == COMMAND_LINE or saved == settings.endpoint:
+    saved = conversation.endpoint  # None: saved before endpoints, no opinion
+    if saved is None or settings.sources.get("endpoint") == COMMAND_LINE or saved == settings.endpoint:
         conversation.endpoint = settings.endpoint
         return settings
     if saved != DEFAULT_ENDPOINT and saved not in settings.endpoints:

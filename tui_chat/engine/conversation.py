@@ -111,7 +111,7 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     system_prompt: str | None = None
     model: str | None = None
-    endpoint: str | None = None  # the [endpoints.NAME] it talks to; None: the implicit default
+    endpoint: str | None = None  # the [endpoints.NAME] it talks to; None: not known yet
     id: str = field(default_factory=new_id)
     title: str | None = None
     tree: ConversationTree = field(default_factory=ConversationTree, repr=False, compare=False)

@@ -19,7 +19,8 @@ changes go into a new step appended at the end.
   turn's user message, and the column is emptied (the siblings are the versions now).
   `position` stays: it is the depth on the branch.
 - Version 6: `sessions.endpoint`, the name of the endpoint (issue 14: `[endpoints.NAME]`) the
-  session talks to, so it reopens on it; NULL for older sessions (the implicit "default").
+  session talks to, so it reopens on it; NULL for older sessions (they go on with the endpoint
+  in use, and remember it from then on).
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class SessionSummary:
     message_count: int  # user and assistant messages on every branch
     origin_session: str | None = None  # a fork: the session and message it was made from
     origin_message: str | None = None
-    endpoint: str | None = None  # the endpoint's name (None: the implicit "default")
+    endpoint: str | None = None  # the endpoint's name (None: saved before endpoints existed)
 
 
 _SUMMARY_SELECT = """

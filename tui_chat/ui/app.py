@@ -409,6 +409,8 @@ class ChatApp(App[None]):
         saved = conversation.endpoint
         if saved and saved != self.settings.endpoint and endpoint_switch.known_endpoint(self, saved):
             endpoint_switch.use_endpoint(self, saved, conversation.model)
+        elif saved is None:
+            conversation.endpoint = self.settings.endpoint  # saved before endpoints: goes on here
         await prompt_flow.open_conversation(self, conversation)
 
     def action_sessions(self) -> None:
