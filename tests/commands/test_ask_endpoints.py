@@ -59,6 +59,8 @@ def test_an_endpoint_flag_overrides_the_sessions_endpoint(
     assert len(fake_server.chat_requests) == 1
     [summary] = json.loads(run_cli(capsys, "sessions", "--json").out)
     assert summary["endpoint"] == "home"
+    assert json.loads(run_cli(capsys, "sessions", "--json", "--endpoint", "home").out) == [summary]
+    assert json.loads(run_cli(capsys, "sessions", "--json", "--endpoint", "lab").out) == []
 
 
 def test_a_session_saved_before_endpoints_goes_on_with_the_endpoint_in_use(

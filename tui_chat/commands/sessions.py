@@ -38,6 +38,9 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     listing.add_argument("--all", action="store_true", help="include archived sessions")
     listing.add_argument("--search", metavar="QUERY", help="full-text search over titles and messages")
     listing.add_argument("--limit", type=int, metavar="N", help="show at most N sessions")
+    listing.add_argument(
+        "--endpoint", metavar="NAME", help="only the sessions on this endpoint (not with --search)"
+    )
     listing.set_defaults(func=run_sessions)
 
     export = sub.add_parser(
@@ -101,7 +104,10 @@ def run_sessions(args: argparse.Namespace) -> int:
             hits = store.search(args.search, include_archived=args.all, limit=args.limit or 50)
             _print_hits(hits, as_json=args.json)
         else:
-            found = store.list_sessions(include_archived=args.all, limit=args.limit)
+            endpoint = getattr(args, "endpoint", None)
+            found = store.list_sessions(include_archived=args.all, limit=None if endpoint else args.limit)
+            if endpoint:  # sessions saved before endpoints (None) were on the flat "default"
+                found = [s for s in found if (s.endpoint or "default") == endpoint][: args.limit]
             _print_sessions(found, as_json=args.json)
     return EXIT_OK
 

@@ -407,11 +407,19 @@ class ChatApp(App[None]):
     async def load_conversation(self, conversation: Conversation) -> None:
         """Open an existing conversation (the sessions screen calls this), on its endpoint."""
         saved = conversation.endpoint
-        if saved and saved != self.settings.endpoint and endpoint_switch.known_endpoint(self, saved):
-            endpoint_switch.use_endpoint(self, saved, conversation.model)
-        elif saved is None:
+        if saved is None:
             conversation.endpoint = self.settings.endpoint  # saved before endpoints: goes on here
-        await prompt_flow.open_conversation(self, conversation)
+        await prompt_flow.open_conversation(self, conversation)  # stops a running turn first
+        if saved and saved != self.settings.endpoint:
+            if endpoint_switch.known_endpoint(self, saved):
+                endpoint_switch.use_endpoint(self, saved, conversation.model)
+            else:
+                self.notify(
+                    f"This session used the endpoint {saved!r}, which is not configured any more: "
+                    f"going on with {self.settings.endpoint!r}.",
+                    severity="warning",
+                )
+                conversation.endpoint = self.settings.endpoint
 
     def action_sessions(self) -> None:
         from tui_chat.ui.session_saver import open_session_browser
