@@ -123,3 +123,13 @@ async def test_adaptations_show_in_the_status_bar_and_degrade_when_narrow(
         await pilot.resize_terminal(20, 8)
         await pilot.pause()
         assert "adapted" not in str(app.status_bar.render())
+
+
+async def test_an_endpoint_whose_key_variable_is_unset_opens_and_says_so(fake_server: FakeServer) -> None:
+    write_config(f'[endpoints.lab]\nbase_url = "{fake_server.url}"\napi_key_env = "LAB_KEY"\n')
+    app = ChatApp(load_settings({"endpoint": "lab"}), freeze_gc=False, save_sessions=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.status_bar.state == "not configured"
+        assert "LAB_KEY, which is not set" in app.controller.not_ready
+        assert "LAB_KEY" in app.chat_log.welcome
