@@ -132,4 +132,4 @@ async def test_an_endpoint_whose_key_variable_is_unset_opens_and_says_so(fake_se
         await pilot.pause()
         assert app.status_bar.state == "not configured"
         assert "LAB_KEY, which is not set" in app.controller.not_ready
-        assert "LAB_KEY" in app.chat_log.welcome
+        assert "LAB_KEY" in (app.chat_log.welcome or "")
