@@ -79,6 +79,7 @@ class ModelCatalog:
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     base_url: str = ""
     quirks_path: Any = None  # tests point this at a file of their own; None: the data directory
+    _windows: dict[tuple[str, str], ContextWindow] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Any) -> ModelCatalog:
@@ -89,6 +90,13 @@ class ModelCatalog:
         return [t for pattern, t in self.tables.items() if fnmatch.fnmatchcase(model, pattern)]
 
     def window(self, model: str, base_url: str | None = None) -> ContextWindow:
+        """The window of `model` (read once per model and server: the meter asks often)."""
+        key = (model, base_url or self.base_url)
+        if key not in self._windows:
+            self._windows[key] = self._resolve(model, key[1])
+        return self._windows[key]
+
+    def _resolve(self, model: str, base_url: str) -> ContextWindow:
         for table in self._matching(model):
             value = table.get("context_window")
             if isinstance(value, int) and not isinstance(value, bool) and value > 0:

@@ -155,6 +155,8 @@ class ChatApp(App[None]):
         )
         if self.controller.not_ready:
             status.state = "not configured"
+        if (engine := self.controller.engine) is not None:
+            status.budget_of, status.prices_of = engine.context_budget, engine.models.prices
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self._show_too_small(*self.size)
         log = self.chat_log
