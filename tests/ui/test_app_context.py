@@ -9,7 +9,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from tests.fakeserver import FakeServer, text_reply
+from tests.fakeserver import FakeServer, chunk, sse_reply, text_reply, usage_chunk
 from tests.ui.app_support import SIZE, make_app, replies, send, settle
 from tui_chat.engine.compaction import SUMMARY_HEADING
 from tui_chat.engine.conversation import Conversation, Message
@@ -130,3 +130,35 @@ async def test_cancelling_the_review_changes_nothing(fake_server: FakeServer) ->
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, CompactionScreen))
         assert [m.id for m in app.conversation.messages] == before
+
+
+async def test_automatic_compaction_starts_past_its_fill_level(fake_server: FakeServer) -> None:
+    conversation = chat_of(3, usage={"prompt_tokens": 600, "completion_tokens": 10})
+    app = make_app(
+        fake_server,
+        conversation=conversation,
+        compact_keep_turns=1,
+        auto_compact_at=0.5,
+        models={"fake-*": {"context_window": 1000}},
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        # The server says the request took 700 of the 1000 tokens: past the 50 % level.
+        reply = sse_reply([chunk("ok", role="assistant", finish_reason="stop"), usage_chunk(700, 10)])
+        fake_server.script(reply, text_reply("The summary."))
+        await send(pilot, "one more")
+        await until(pilot, lambda: isinstance(app.screen, CompactionScreen))
+        assert app.screen.query_one(TextArea).text == "The summary."
+
+
+async def test_a_context_length_error_says_what_to_do(capsys: Any) -> None:
+    from tests.ui.app_support import errors
+
+    with FakeServer(quirks=["context_error_openai"]) as server:
+        app = make_app(server)
+        async with app.run_test(size=SIZE) as pilot:
+            await send(pilot, "hello")
+            await until(pilot, lambda: isinstance(app.screen, ContextFullScreen))
+            await pilot.press("escape")
+            await settle(pilot)
+            (error,) = errors(app)
+            assert error.kind == "context_length" and "no longer fits" in error.copy_text
