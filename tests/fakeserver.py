@@ -445,6 +445,53 @@ QUIRKS = {
     "ollama_show": "serves Ollama's POST /api/show with model_info.<arch>.context_length",
     "lmstudio_models": "serves LM Studio's GET /api/v0/models with max_context_length",
     "vllm_max_model_len": "lists models with vLLM's max_model_len",
+    "context_error_openai": "refuses every chat request: 400 code context_length_exceeded (OpenAI)",
+    "context_error_vllm": "refuses every chat request: 400 'maximum context length' (vLLM)",
+    "context_error_llamacpp": "refuses every chat request: 400 exceed_context_size_error (llama.cpp)",
+    "context_error_ollama": "refuses every chat request: 500 'input length exceeds the context length'",
+}
+# What each server answers to a request that does not fit (status, error object).
+CONTEXT_ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
+    "context_error_openai": (
+        400,
+        {
+            "message": "This model's maximum context length is 128000 tokens. However, your messages "
+            "resulted in 130412 tokens. Please reduce the length of the messages.",
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": "context_length_exceeded",
+        },
+    ),
+    "context_error_vllm": (
+        400,
+        {
+            "message": "This model's maximum context length is 8192 tokens. However, you requested 9000 "
+            "tokens (8500 in the messages, 500 in the completion). Please reduce the length of the "
+            "messages or completion.",
+            "type": "BadRequestError",
+            "param": None,
+            "code": 400,
+        },
+    ),
+    "context_error_llamacpp": (
+        400,
+        {
+            "code": 400,
+            "message": "the request exceeds the available context size, try increasing it",
+            "type": "exceed_context_size_error",
+            "n_prompt_tokens": 14429,
+            "n_ctx": 8192,
+        },
+    ),
+    "context_error_ollama": (
+        500,
+        {
+            "message": "the input length exceeds the context length",
+            "type": "api_error",
+            "param": None,
+            "code": None,
+        },
+    ),
 }
 # The context window the context quirks report.
 FAKE_CONTEXT_WINDOW = 8192
@@ -884,6 +931,9 @@ class FakeServer:
             error = {"message": "Incorrect API key provided.", "type": "invalid_request_error"}
             return 401, {"error": {**error, "param": None, "code": "invalid_api_key"}}
         body = req.json if isinstance(req.json, dict) else {}
+        for mode in self.quirks & CONTEXT_ERRORS.keys():
+            status, error = CONTEXT_ERRORS[mode]
+            return status, {"error": error}
         if "rejects_stream_options" in self.quirks and "stream_options" in body:
             error = {
                 "message": "Unrecognized request argument supplied: stream_options",

@@ -56,7 +56,7 @@ def test_json_plain_reply(ask: Asker) -> None:
         {"type": "text", "delta": " ther"},
         {"type": "text", "delta": "e"},
         {"type": "finish", "reason": "stop", "usage": result.events()[3]["usage"]},
-        {"type": "done", "content": "Hello there", "status": "answered", "session": ANY},
+        {"type": "done", "content": "Hello there", "status": "answered", "session": ANY, "context": ANY},
     ]
 
 
@@ -318,6 +318,7 @@ def test_dropped_connection_is_exit_1(ask: Asker) -> None:
         "content": "half a repl",
         "status": "error",
         "session": ANY,
+        "context": ANY,
     }
 
 

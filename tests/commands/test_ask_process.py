@@ -95,7 +95,13 @@ def test_ctrl_c_mid_reply_stops_cleanly_with_exit_130(
     if json_mode:
         events = [json.loads(line) for line in out.splitlines()]
         partial = "".join(e["delta"] for e in events if e["type"] == "text")
-        assert events[-1] == {"type": "done", "content": partial, "status": "interrupted", "session": ANY}
+        assert events[-1] == {
+            "type": "done",
+            "content": partial,
+            "status": "interrupted",
+            "session": ANY,
+            "context": ANY,
+        }
     else:
         partial = out.rstrip("\n")
         assert "interrupted" in err.decode()

@@ -161,6 +161,8 @@ async def run_ask(
     assert engine is not None  # a client was given
     user = conversation.add(Message(role="user", content=prompt))
     turn_start = len(conversation.messages)
+    if isinstance(output, JsonLinesOutput):
+        output.context_of = lambda: engine.context_budget(conversation).to_json()
 
     async def confirm(call: ToolCall) -> bool:
         return assume_yes  # headless: nobody to ask

@@ -4,6 +4,7 @@ JSON Lines (one event per line on stdout; readers ignore types and fields they d
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
 from tui_chat.engine.events import (
@@ -122,6 +123,8 @@ class JsonLinesOutput:
         self.stdout = stdout
         self.stderr = stderr
         self.session_id: str | None = None
+        # `done` carries how full the context of the next request is ({used, window, estimated}).
+        self.context_of: Callable[[], dict[str, Any]] | None = None
 
     def event(self, event: Event) -> None:
         line = json_event(event)
@@ -146,6 +149,8 @@ class JsonLinesOutput:
     def _emit(self, obj: dict[str, Any]) -> None:
         if obj["type"] == "done" and self.session_id is not None:
             obj["session"] = self.session_id  # what `tui-chat ask --session ID` takes
+        if obj["type"] == "done" and self.context_of is not None:
+            obj["context"] = self.context_of()
         self.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
         self.stdout.flush()
 

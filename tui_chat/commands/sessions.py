@@ -108,13 +108,20 @@ def run_sessions(args: argparse.Namespace) -> int:
             found = store.list_sessions(include_archived=args.all, limit=None if endpoint else args.limit)
             if endpoint:  # sessions saved before endpoints (None) were on the flat "default"
                 found = [s for s in found if (s.endpoint or "default") == endpoint][: args.limit]
-            _print_sessions(found, as_json=args.json)
+            _print_sessions(found, as_json=args.json, tokens=store.token_totals() if args.json else {})
     return EXIT_OK
 
 
-def _print_sessions(found: list[SessionSummary], *, as_json: bool) -> None:
+def _print_sessions(
+    found: list[SessionSummary], *, as_json: bool, tokens: dict[str, tuple[int, int]] | None = None
+) -> None:
     if as_json:
-        print(json.dumps([_summary_json(s) for s in found], indent=2, ensure_ascii=False))
+        listed = []
+        for s in found:
+            prompt, completion = (tokens or {}).get(s.id, (0, 0))
+            # What the server reported over every branch (none for a server without usage).
+            listed.append({**_summary_json(s), "tokens": {"prompt": prompt, "completion": completion}})
+        print(json.dumps(listed, indent=2, ensure_ascii=False))
         return
     if not found:
         print("No saved sessions yet.")

@@ -75,6 +75,14 @@ class Settings:
     endpoints: dict[str, Endpoint] = setting(check=check_endpoints, factory=dict)
     default_endpoint: str | None = setting(None, check=checks.text)
     headers: dict[str, str] = setting(check=checks.text_table, factory=dict)
+    # Per model (glob patterns): [models."gpt-4o*"] context_window, input_per_mtok, output_per_mtok
+    # (engine/context_window.py reads them). [context]: compaction.
+    models: dict[str, Any] = setting(check=checks.tables, factory=dict)
+    compact_keep_turns: int = setting(4, check=checks.integer(low=0), file_key=("context", "keep_turns"))
+    # Compact on its own once the context is this full (0.0-1.0); unset: never.
+    auto_compact_at: float | None = setting(
+        None, check=checks.number(low=0, high=1), file_key=("context", "auto_compact_at")
+    )
     # Filled by load_settings (not settings themselves): where each value came from
     # ("default", "config file", "env OPENAI_API_KEY", "command line", ...) and non-fatal
     # config-file problems to show.

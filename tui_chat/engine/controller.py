@@ -154,6 +154,13 @@ class ChatController:
         self.open(conversation)
         return conversation
 
+    def replace_path(self) -> None:
+        """The current path was replaced as a whole (compaction made a new branch): listeners
+        redraw it, the session saver writes it (nothing is deleted)."""
+        self.editing = None
+        self.emit(ConversationOpened(self.conversation))
+        self.emit(ConversationChanged(self.conversation))
+
     def set_model(self, model: str) -> None:
         self.conversation.model = model
         if self.engine is not None:

@@ -46,6 +46,23 @@ class ToolActivity:
     server: str | None = None  # the MCP server the call went to (None: a built-in or file tool)
 
 
+@dataclass(frozen=True)
+class ReplyTiming:
+    """Monotonic seconds: the request sent, the first streamed event, the end of the stream."""
+
+    sent: float
+    first: float | None
+    ended: float
+
+    @property
+    def to_first_token(self) -> float | None:
+        return self.first - self.sent if self.first is not None else None
+
+    @property
+    def generating(self) -> float | None:
+        return self.ended - self.first if self.first is not None else None
+
+
 @dataclass
 class Message:
     role: Role
@@ -67,6 +84,8 @@ class Message:
     previous_versions: list[str] = field(default_factory=list)
     id: str = field(default_factory=new_id)
     created: float = field(default_factory=time.time)
+    # When this reply's request went out, its first token and its end arrived (this run only).
+    timing: ReplyTiming | None = field(default=None, repr=False, compare=False)
 
     def to_api(self, *, legacy_functions: bool = False) -> dict[str, Any]:
         """The message in the shape the Chat Completions API accepts."""

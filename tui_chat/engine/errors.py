@@ -59,6 +59,8 @@ def _describe(exc: BaseException, ctx: ErrorContext) -> tuple[ErrorKind, str]:
             return "connection", "The connection dropped in the middle of the reply. Try again."
         where = f" at {ctx.base_url}" if ctx.base_url else ""
         return "connection", f"Could not reach the server{where}. Check that it is running and the base URL."
+    if isinstance(exc, openai.APIError) and is_context_overflow(exc):
+        return "context_length", _context_message(exc, ctx)
     if isinstance(exc, openai.APIStatusError):
         return _status_message(exc, ctx)
     if isinstance(exc, openai.APIError):  # an error object sent inside the stream
@@ -66,6 +68,43 @@ def _describe(exc: BaseException, ctx: ErrorContext) -> tuple[ErrorKind, str]:
     if isinstance(exc, openai.OpenAIError):
         return "auth" if "api_key" in str(exc) else "other", f"{exc}"
     return "other", f"Unexpected error ({type(exc).__name__}): {exc}"
+
+
+# How servers say the request does not fit (OpenAI's code is checked first): vLLM and OpenAI
+# "This model's maximum context length is N tokens"; llama.cpp "the request exceeds the
+# available context size" (type exceed_context_size_error) or "Context size has been exceeded";
+# llama-cpp-python "Requested tokens (N) exceed context window of M"; Ollama "input length
+# exceeds the context length" (with truncation off; by default it truncates silently).
+_CONTEXT_CODES = ("context_length_exceeded", "exceed_context_size_error")
+_CONTEXT_PATTERNS = re.compile(
+    r"maximum context length|exceeds? the available context size|context size has been exceeded"
+    r"|exceed(s)? context window|input length exceeds the context length|input exceeds context length"
+    r"|context_length_exceeded|prompt is too long",
+    re.IGNORECASE,
+)
+
+
+def is_context_overflow(exc: BaseException) -> bool:
+    """Whether the server refused the request because it does not fit the model's context."""
+    import openai
+
+    if not isinstance(exc, openai.APIError):
+        return False
+    body: Any = exc.body
+    error = body.get("error", body) if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        if error.get("code") in _CONTEXT_CODES or error.get("type") in _CONTEXT_CODES:
+            return True
+        if isinstance(error.get("message"), str) and _CONTEXT_PATTERNS.search(error["message"]):
+            return True
+    return bool(_CONTEXT_PATTERNS.search(f"{exc.message} {body if isinstance(body, str) else ''}"))
+
+
+def _context_message(exc: openai.APIError, ctx: ErrorContext) -> str:
+    return (
+        f"The conversation no longer fits the model's context: {_server_detail(exc, ctx)}. "
+        "Compact it (Context: compact), start a new chat from a summary, or remove attachments."
+    )
 
 
 def _timeout_message(ctx: ErrorContext) -> str:

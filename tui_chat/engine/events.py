@@ -24,6 +24,7 @@ ErrorKind = Literal[
     "cut_off",  # finish_reason length / content_filter
     "too_many_rounds",  # tool loop exceeded max rounds
     "bad_request",  # 400 and friends
+    "context_length",  # the request does not fit the model's context window
     "other",
 ]
 

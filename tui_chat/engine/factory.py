@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui_chat.config import ConfigError, Settings
+from tui_chat.engine.context_window import ModelCatalog
 from tui_chat.engine.turn import ChatEngine, TurnOptions
 from tui_chat.tools.registry import ToolRegistry
 
@@ -56,4 +57,5 @@ def build_engine(
             use_tools=settings.tools_enabled and registry is not None,
         )
         engine = ChatEngine(client, registry, options)
+        engine.models = ModelCatalog.from_settings(settings)
     return EngineSetup(engine, registry, problems, not_ready)

@@ -13,12 +13,15 @@ import asyncio
 import contextlib
 import itertools
 import threading
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from tui_chat.engine.assembler import StreamAssembler
-from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
+from tui_chat.engine.context_budget import ContextBudget, measure
+from tui_chat.engine.context_window import ContextWindow, ModelCatalog
+from tui_chat.engine.conversation import Conversation, Message, ReplyTiming, ToolActivity, ToolCall
 from tui_chat.engine.errors import ErrorContext, describe_error
 from tui_chat.engine.events import (
     ErrorKind,
@@ -87,6 +90,7 @@ class ChatEngine:
         self._connecting = threading.Lock()  # prepare() may run in another thread
         self.tools = tools
         self.options = options  # mutable: the UI switches model between turns
+        self.models = ModelCatalog()  # context windows and prices (factory fills it from settings)
         self._adapt: ServerAdaptations | None = None  # made with the first request
 
     @property
@@ -180,13 +184,18 @@ class ChatEngine:
         streaming = False
         if self._adapt is None:
             self._adapt = ServerAdaptations()
+        sent = time.monotonic()
+        first: float | None = None  # one comparison per event: the meter's only streaming cost
         try:
             stream = await open_stream(self.client, self._request(conversation), self._adapt)
             streaming = True
             async with contextlib.aclosing(stream_events(stream, assembler)) as events:
                 async for event in events:
+                    if first is None:
+                        first = time.monotonic()
                     reply.content, reply.reasoning = assembler.content, assembler.reasoning
                     yield event
+            reply.timing = ReplyTiming(sent, first, time.monotonic())
             reply.content, reply.usage = assembler.content, assembler.usage
             reply.reasoning = assembler.reasoning
             cut_off = _cut_off_reason(assembler.finish_reason)
@@ -203,6 +212,22 @@ class ChatEngine:
             f"Stopped after {self.options.max_tool_rounds} rounds of tool calls: the model kept asking "
             "for more. Ask again more specifically, or raise max_tool_rounds."
         )
+
+    def tool_schemas(self) -> list[dict[str, Any]]:
+        """The tool definitions the next request offers (they count against the context)."""
+        if not self.options.use_tools or self.tools is None:
+            return []
+        if self.options.legacy_functions:
+            return list(self.tools.legacy_functions())
+        return list(self.tools.openai_tools())
+
+    def context_window(self) -> ContextWindow:
+        base_url = str(self._client.base_url) if self._client is not None else None
+        return self.models.window(self.options.model, base_url)
+
+    def context_budget(self, conversation: Conversation, pending: str | None = None) -> ContextBudget:
+        """How full the next request's context is (`pending`: a prompt not yet added)."""
+        return measure(conversation, self.context_window(), tool_schemas=self.tool_schemas(), pending=pending)
 
     def _request(self, conversation: Conversation) -> dict[str, Any]:
         legacy = self.options.legacy_functions

@@ -300,6 +300,16 @@ class SessionStore:
             ).fetchall()
         return [_summary(r) for r in rows]
 
+    def token_totals(self) -> dict[str, tuple[int, int]]:
+        """Session id -> (prompt, completion) tokens the server reported, over every branch."""
+        with self._db() as conn:
+            rows = conn.execute(
+                "SELECT session_id, SUM(COALESCE(json_extract(usage, '$.prompt_tokens'), 0)),"
+                " SUM(COALESCE(json_extract(usage, '$.completion_tokens'), 0))"
+                " FROM messages WHERE usage IS NOT NULL AND json_valid(usage) GROUP BY session_id"
+            ).fetchall()
+        return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
+
     def most_recent_id(self) -> str | None:
         """The session `--continue` reopens: the last used one that is not archived."""
         found = self.list_sessions(limit=1)

@@ -23,7 +23,7 @@ from tui_chat.engine.conversation import Conversation, ToolCall
 from tui_chat.engine.events import ChatEvent, ResponseFinished, TurnClosed, TurnFailed, TurnStarted
 from tui_chat.engine.factory import build_engine
 from tui_chat.tools.registry import ToolRegistry
-from tui_chat.ui import app_settings, config_writes, endpoint_switch, prompt_flow
+from tui_chat.ui import app_settings, config_writes, context_flow, endpoint_switch, prompt_flow
 from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
 from tui_chat.ui.clipboard import copy_code, copy_reply, last_reply
 from tui_chat.ui.gc_policy import GcPolicy
@@ -159,6 +159,8 @@ class ChatApp(App[None]):
         )
         if self.controller.not_ready:
             status.state = "not configured"
+        if (engine := self.controller.engine) is not None:
+            status.budget_of, status.prices_of = engine.context_budget, engine.models.prices
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self._show_too_small(*self.size)
         log = self.chat_log
@@ -264,6 +266,10 @@ class ChatApp(App[None]):
                 self.prompt.set_busy(False)
                 self.refresh_bindings()
                 self.call_after_refresh(self.freeze_long_lived)
+                if self._last_failure == "context_length":
+                    self.run_worker(context_flow.after_server_refused(self), group="context", exclusive=True)
+                else:
+                    context_flow.maybe_auto_compact(self)
                 if self.queued.text:
                     self.call_later(self._send_queued)  # once this turn's worker has wound down
             case _:
@@ -288,9 +294,10 @@ class ChatApp(App[None]):
     def _submitted(self, event: PromptInput.Submitted) -> None:
         self.send(event.text)
 
-    def send(self, text: str) -> bool:
+    def send(self, text: str, *, checked: bool = False) -> bool:
         """Send `text` as the user (what Enter does). While a reply streams it is queued and
-        sent when the turn ends; a second one joins the first."""
+        sent when the turn ends; a second one joins the first. A message that would not fit
+        the context opens a choice first (`checked`: the user chose to send it anyway)."""
         if not text.strip():
             return False
         controller = self.controller
@@ -302,6 +309,8 @@ class ChatApp(App[None]):
             self.prompt.clear()
             return True
         editing = controller.editing
+        if not checked and editing is None and not context_flow.fits(self, text):
+            return False  # the text stays in the prompt; the choice may send it
         if controller.send(text) is None:
             return False  # not configured: the log shows why (SendRefused)
         if editing is not None:
@@ -392,6 +401,9 @@ class ChatApp(App[None]):
     def action_copy_code(self) -> None:
         """Copy the last code block of the last reply (in the log: the focused message's)."""
         copy_code(self)
+
+    def action_compact(self) -> None:
+        self.run_worker(context_flow.compact(self), group="context", exclusive=True)
 
     async def action_new_chat(self) -> None:
         await self._fresh(system_prompt=self.settings.system_prompt)

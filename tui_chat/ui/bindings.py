@@ -32,6 +32,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("f2", "switch_model", "Model", id="switch_model", show=False),
     Binding("f3", "system_prompt", "System prompt", id="system_prompt", show=False),
     Binding("f4", "tool_policies", "Tool policies", id="tool_policies", show=False),
+    Binding("f8", "compact", "Compact", id="compact", show=False),
     Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
 ]
 

@@ -32,6 +32,12 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "stop",
     ),
     PaletteCommand(
+        "Context: compact",
+        "Summarise all but the last turns and go on from the summary (a new branch; originals kept)",
+        "action_compact",
+        "compact",
+    ),
+    PaletteCommand(
         "Chat: regenerate",
         "Run the last message again",
         "action_regenerate",

@@ -19,6 +19,7 @@ _ERROR_TITLES = {
     "cut_off": "The reply was cut off",
     "too_many_rounds": "Too many tool rounds",
     "bad_request": "The request was rejected",
+    "context_length": "The conversation no longer fits the model's context",
     "config": "Not configured yet",
     "other": "Something went wrong",
 }
@@ -36,11 +37,13 @@ _ERROR_HINTS = {
     "cut_off": "The partial reply is kept: ask the model to continue, or {regenerate} to try again.",
     "too_many_rounds": "{tool_policies} changes tool policies; {regenerate} retries.",
     "bad_request": "{edit_last} edits your message; {switch_model} switches the model.",
+    "context_length": "{compact} compacts it; {regenerate} retries.",
     "config": "",
     "other": "{regenerate} retries.",
 }
 
 DEFAULT_KEYS = {
+    "compact": "f8",
     "regenerate": "ctrl+r",
     "switch_model": "f2",
     "tool_policies": "f4",

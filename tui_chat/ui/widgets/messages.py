@@ -24,6 +24,7 @@ from tui_chat.engine.conversation import Message, ToolCall
 from tui_chat.ui.widgets.error_message import DEFAULT_KEYS as _DEFAULT_KEYS
 from tui_chat.ui.widgets.error_message import ErrorMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
+from tui_chat.ui.widgets.reply_stats import ReplyStats
 from tui_chat.ui.widgets.text import clean, literal, one_line
 
 THINKING_INTERVAL = 0.25
@@ -162,6 +163,7 @@ class AssistantMessage(MessageView):
         self.thinking.display = bool(self._reasoning)
         self.body = ReplyBody(clean(message.content), streaming=message.status == "streaming")
         self.status_line = Static(classes="message-status", markup=False)
+        self.stats = ReplyStats()  # tokens and speed, once finished (reply_stats.py)
         self.set_class(continuation, "-continuation")
         self._update_status()
 
@@ -189,9 +191,12 @@ class AssistantMessage(MessageView):
             # before it is mounted), in call order.
             yield from self.tool_lines.values()
         yield self.status_line
+        yield self.stats
 
     def on_mount(self) -> None:
         self._update_status()
+        if self.message.status != "streaming":  # a reply from a reopened session
+            self.stats.show_for(self.message)
 
     def _header(self) -> Content:
         parts: list[tuple[str, str] | str] = [("Assistant", "bold")]
@@ -290,6 +295,7 @@ class AssistantMessage(MessageView):
         await self.body.finish(clean(self.message.content))
         self.refresh_header()
         self._update_status()
+        self.stats.show_for(self.message)
         self.sync_tools(self._results)
 
     # --- tool calls ------------------------------------------------------------------------------
