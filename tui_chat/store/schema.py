@@ -18,6 +18,10 @@ changes go into a new step appended at the end.
   earlier version a regenerate kept (`previous_versions`) becomes a sibling reply under its
   turn's user message, and the column is emptied (the siblings are the versions now).
   `position` stays: it is the depth on the branch.
+- Version 6: attachments (issue 12). `attachments` holds each file's bytes once, keyed by their
+  sha256 (the same file attached twice, in any session, is stored once); `message_attachments`
+  links a message to its attachments in order, with the name it was attached under. Nothing
+  existing changes (no message had attachments). Self-contained: it may be renumbered.
 """
 
 from __future__ import annotations
@@ -230,7 +234,37 @@ _VERSION_5: tuple[Step, ...] = (
     _earlier_versions_as_siblings,
 )
 
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_VERSION_1, _VERSION_2, _VERSION_3, _VERSION_4, _VERSION_5)
+_VERSION_6: tuple[Step, ...] = (
+    """
+    CREATE TABLE attachments (
+        sha256 TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,  -- "text" or "image"
+        mime TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        data BLOB NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE message_attachments (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        message_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        sha256 TEXT NOT NULL REFERENCES attachments(sha256),
+        name TEXT NOT NULL,
+        PRIMARY KEY (session_id, message_id, position)
+    )
+    """,
+    "CREATE INDEX message_attachments_by_blob ON message_attachments (sha256)",
+)
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
+    _VERSION_1,
+    _VERSION_2,
+    _VERSION_3,
+    _VERSION_4,
+    _VERSION_5,
+    _VERSION_6,
+)
 LATEST_VERSION = len(MIGRATIONS)
 
 
