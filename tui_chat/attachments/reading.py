@@ -5,11 +5,16 @@ Every refusal is an `AttachmentError` whose text is one line naming the file and
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from tui_chat.attachments.model import Attachment, human_size, image_type
+
+if TYPE_CHECKING:
+    from tui_chat.config import Settings
 
 # How much of a file decides "binary": a NUL byte or invalid UTF-8 in it.
 _SNIFF = 8192
@@ -24,6 +29,14 @@ class Limits:
     text: int = 256 * 1024
     image: int = 5 * 1024 * 1024
     message: int = 8 * 1024 * 1024
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(
+            text=settings.attachment_text_limit,
+            image=settings.attachment_image_limit,
+            message=settings.attachment_message_limit,
+        )
 
 
 def looks_binary(head: bytes) -> bool:
@@ -86,6 +99,21 @@ def attachment_from_bytes(name: str, data: bytes, limits: Limits, *, size: int |
             "(attachments.text_limit)"
         )
     return Attachment(name=name, kind="text", mime="text/plain", data=data)
+
+
+def read_attachments(
+    paths: Iterable[str], limits: Limits, *, stdin: BinaryIO | None = None, cwd: Path | None = None
+) -> list[Attachment]:
+    """Every path read (`-`: stdin's bytes, named "stdin"), then the per-message total checked."""
+    attachments = []
+    for path in paths:
+        if path == "-":
+            data = (stdin or sys.stdin.buffer).read(max(limits.text, limits.image) + 1)
+            attachments.append(attachment_from_bytes("stdin", data, limits))
+        else:
+            attachments.append(read_attachment(path, limits, cwd=cwd))
+    check_message_total(attachments, limits)
+    return attachments
 
 
 def check_message_total(attachments: Iterable[Attachment], limits: Limits) -> None:
