@@ -88,7 +88,7 @@ def fenced_file(attachment: Attachment) -> str:
 def user_content(text: str, attachments: list[Attachment]) -> str | list[dict[str, Any]]:
     """A user message's API content: text files as fenced blocks after the typed text; with
     images, a list of parts (the text, then one `image_url` part per image, as data URLs)."""
-    blocks = [text] if text else []
+    blocks = [text.rstrip()] if text.strip() else []
     blocks += [fenced_file(a) for a in attachments if a.kind == "text"]
     joined = "\n\n".join(blocks)
     images = [a for a in attachments if a.kind == "image"]

@@ -22,7 +22,7 @@ from tui_chat.engine.conversation import Conversation, ToolCall
 from tui_chat.engine.events import ChatEvent, TurnClosed, TurnFailed, TurnStarted
 from tui_chat.engine.factory import build_engine
 from tui_chat.tools.registry import ToolRegistry
-from tui_chat.ui import app_settings, config_writes, prompt_flow
+from tui_chat.ui import app_settings, attach_flow, config_writes, prompt_flow
 from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
 from tui_chat.ui.clipboard import copy_code, copy_reply, last_reply
 from tui_chat.ui.gc_policy import GcPolicy
@@ -33,6 +33,7 @@ from tui_chat.ui.theme_commands import open_theme_picker
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.themes import complete_builtin_themes, setup_themes
 from tui_chat.ui.welcome import welcome_text
+from tui_chat.ui.widgets.attachment_tray import AttachmentTray
 from tui_chat.ui.widgets.chat_footer import ChatFooter
 from tui_chat.ui.widgets.chat_log import ChatLog
 from tui_chat.ui.widgets.prompt import PromptInput
@@ -111,6 +112,7 @@ class ChatApp(App[None]):
             with Vertical(id="chat"):
                 yield ChatLog(id="log")
                 yield QueuedMessage(id="queued")
+                yield AttachmentTray(id="attachments")
                 yield PromptInput(id="prompt")
             yield ToolSidebar(id="sidebar")
         yield ChatFooter(id="footer")
@@ -156,6 +158,7 @@ class ChatApp(App[None]):
         if self.controller.not_ready:
             status.state = "not configured"
         self.screen_change_signal.subscribe(self, self._screen_changed)
+        attach_flow.setup(self)
         self._show_too_small(*self.size)
         log = self.chat_log
         log.welcome = welcome_text(self.settings, self.controller.not_ready)
@@ -290,13 +293,20 @@ class ChatApp(App[None]):
         if controller.busy:
             if controller.editing is not None or not controller.ready:
                 return False
+            if self.query_one(AttachmentTray).pending:
+                self.notify("A reply is streaming: send the attachments once it ends.", timeout=4)
+                return False
             queued = self.queued.text
             self.queued.show(f"{queued}\n\n{text}" if queued else text)
             self.prompt.clear()
             return True
+        attachments = attach_flow.attachments_for(self, text)
+        if attachments is None:
+            return False  # an attachment error is shown beside the prompt
         editing = controller.editing
-        if controller.send(text) is None:
+        if controller.send(text, attachments=attachments or None) is None:
             return False  # not configured: the log shows why (SendRefused)
+        attach_flow.sent(self)
         if editing is not None:
             self._show_editing(False)
         self.prompt.clear()
@@ -434,6 +444,9 @@ class ChatApp(App[None]):
     async def action_quit(self) -> None:
         self.controller.stop()
         self.exit()
+
+    def action_attach_file(self) -> None:
+        attach_flow.open_picker(self)
 
     # --- command palette ------------------------------------------------------------------------
 
