@@ -135,3 +135,45 @@ async def test_the_palette_command_opens_the_picker(fake_server: FakeServer) -> 
         app.action_attach_file()
         await wait_for(pilot, lambda: tray(app).picking and bool(shown(app)))
         assert app.prompt.text == "@"
+
+
+async def test_past_attachments_are_chips_in_the_log_and_a_text_one_opens(fake_server: FakeServer) -> None:
+    from tui_chat.attachments.model import Attachment
+    from tui_chat.engine.conversation import Conversation, Message
+    from tui_chat.ui.screens.attachment_viewer import AttachmentViewer
+    from tui_chat.ui.widgets.sent_attachments import SentAttachmentChip
+
+    notes = Attachment("notes.md", "text", "text/plain", b"# the notes as sent\n")
+    shot = Attachment("shot.png", "image", "image/png", png())
+    conversation = Conversation(model="fake-model")
+    conversation.add(Message("user", "look", attachments=[notes, shot]))
+    conversation.add(Message("assistant", "Seen."))
+    app = make_app(fake_server, conversation=conversation)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.query(SentAttachmentChip)) == 2)
+        labels = [str(chip.render()) for chip in app.query(SentAttachmentChip)]
+        assert labels[0] == "📄 notes.md · 20 B" and labels[1].startswith("🖼 shot.png")
+        await pilot.click(SentAttachmentChip)
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachmentViewer))
+        assert app.screen.query_one("#attachment-text").text == "# the notes as sent\n"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, AttachmentViewer))
+
+
+async def test_an_edited_message_is_resent_with_the_same_bytes(
+    fake_server: FakeServer, project: Path
+) -> None:
+    app = make_app(fake_server)
+    async with app.run_test(size=SIZE) as pilot:
+        assert tray(app).attach("README.md")
+        fake_server.script(text_reply("one"), text_reply("two"))
+        app.prompt.insert("read it")
+        await pilot.press("enter")
+        await settle(pilot)
+        (project / "README.md").write_text("changed on disk\n")
+        app.action_edit_last()
+        app.prompt.text = "read it again"
+        await pilot.press("enter")
+        await settle(pilot)
+        content = fake_server.chat_requests[-1].json["messages"][-1]["content"]
+        assert content == "read it again\n\nREADME.md\n```markdown\n# readme\n```"

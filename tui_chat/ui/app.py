@@ -29,6 +29,7 @@ from tui_chat.ui.gc_policy import GcPolicy
 from tui_chat.ui.keymap import apply_keys
 from tui_chat.ui.mcp_link import McpLink, show_servers
 from tui_chat.ui.palette import key_for, palette_commands
+from tui_chat.ui.screens.attachment_viewer import AttachmentViewer
 from tui_chat.ui.theme_commands import open_theme_picker
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.themes import complete_builtin_themes, setup_themes
@@ -39,6 +40,7 @@ from tui_chat.ui.widgets.chat_log import ChatLog
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.queued_message import QueuedMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
+from tui_chat.ui.widgets.sent_attachments import SentAttachments
 from tui_chat.ui.widgets.status_bar import StatusBar, describe_endpoint
 from tui_chat.ui.widgets.too_small import is_too_small, mark_too_small
 from tui_chat.ui.widgets.tool_sidebar import ToolSidebar
@@ -447,6 +449,10 @@ class ChatApp(App[None]):
 
     def action_attach_file(self) -> None:
         attach_flow.open_picker(self)
+
+    @on(SentAttachments.Opened)
+    def _view_attachment(self, event: SentAttachments.Opened) -> None:
+        self.push_screen(AttachmentViewer(event.attachment))
 
     # --- command palette ------------------------------------------------------------------------
 
