@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pathspec
 
 BATCH = 500
+YIELD_SECONDS = 0.001
 
 # Skipped by extension while scanning (reading every file's head would cost a 100,000-file walk).
 _BINARY = """
@@ -113,6 +115,9 @@ class BackgroundScan:
                 self.files.extend(batch)
                 if self._on_batch is not None:
                     self._on_batch()
+                # Hand the GIL over between batches: the UI thread (keys, the first results)
+                # must not wait behind a walk that is pure Python between system calls.
+                time.sleep(YIELD_SECONDS)
         finally:
             self.done.set()
             if self._on_batch is not None:

@@ -10,7 +10,9 @@ removed by clicking it, or by focusing it (tab) and pressing delete or backspace
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from pathlib import Path
 
 from textual import work
@@ -20,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import OptionList, Static, TextArea
 
-from tui_chat.attachments.fuzzy import rank
+from tui_chat.attachments.fuzzy import Scored, best
 from tui_chat.attachments.model import Attachment, human_size
 from tui_chat.attachments.reading import AttachmentError, Limits, check_message_total, read_attachment
 from tui_chat.attachments.scanner import BackgroundScan
@@ -73,6 +75,12 @@ class AttachmentTray(Vertical):
         self._shown: list[str] = []
         self._timer: Timer | None = None
         self._complete = False  # the picker shows matches from the whole (finished) scan
+        # The last ranking (for `_ranked_query`, over the first `_ranked_upto` files found).
+        self._rank_lock = threading.Lock()
+        self._ranked_query: str | None = None
+        self._ranked: list[Scored] = []
+        self._ranked_upto = 0
+        self._first_shown = False
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="picker")
@@ -133,7 +141,8 @@ class AttachmentTray(Vertical):
         self.query_text = query
         self.add_class("-picking")
         if self._scan is None or self._scan.root != self.root:
-            self._scan = BackgroundScan(self.root).start()
+            self._scan = BackgroundScan(self.root, on_batch=self._first_batch).start()
+            self._ranked_query = None
         if first:
             self._timer = self.set_interval(REFRESH_SECONDS, self._refresh_while_scanning)
         self._rank()
@@ -147,19 +156,39 @@ class AttachmentTray(Vertical):
             self._timer.stop()
             self._timer = None
 
+    def _first_batch(self) -> None:
+        # In the scan thread: show the first names now rather than at the next refresh.
+        scan = self._scan
+        if scan is not None and not self._first_shown:
+            self._first_shown = True
+            with contextlib.suppress(RuntimeError):  # the app has gone
+                self.app.call_from_thread(self._rank)
+
     def _refresh_while_scanning(self) -> None:
         if not self._complete:  # until a list from the finished scan is on screen
             self._rank()
 
-    @work(thread=True, exclusive=True, group="picker-rank")
+    @work(thread=True, group="picker-rank")
     def _rank(self) -> None:
-        # Ranking 100,000 paths takes a while: in a thread, so keys never wait for it.
+        # Ranking 100,000 paths takes a while: in a thread, so keys never wait for it. Only
+        # the files found since the last ranking of the same query are scored; a ranking a
+        # newer query made stale stops at once (a thread cannot be cancelled from outside).
         scan, query = self._scan, self.query_text
         if scan is None or query is None:
             return
-        files = list(scan.files)
-        matches = rank(query, files, SHOWN) if query else files[:SHOWN]
-        self.app.call_from_thread(self._show, query, matches, scan.done.is_set())
+        with self._rank_lock:
+            if query != self.query_text:
+                return
+            done = scan.done.is_set()
+            same = query == self._ranked_query
+            start = self._ranked_upto if same else 0
+            files = scan.files[start:]
+            keep = self._ranked if same else []
+            found = best(query, files, SHOWN, keep=keep, stale=lambda: query != self.query_text)
+            if query != self.query_text:
+                return
+            self._ranked_query, self._ranked, self._ranked_upto = query, found, start + len(files)
+        self.app.call_from_thread(self._show, query, [path for _, _, path in found], done)
 
     def _show(self, query: str, matches: list[str], done: bool) -> None:
         if query != self.query_text:
