@@ -5,10 +5,12 @@ Builds a throwaway tree (empty files, 100 directories of 1,000, plus a .gitignor
 one directory), then prints, medians of --runs:
 
 - scanner alone (`walk_files`, no UI): time to the first batch and to the whole list;
-- the app (120x40, run_test, working directory = the tree): from typing `@` to the first
+- the app (120x40, run_test, working directory = the tree, 3 s after start-up so its own
+  background work is over): from typing `@` to the first
   names in the picker, and to the picker showing the finished scan; while that runs, the
-  event loop's worst stall (a 10 ms ticker's largest overshoot) and the worst key echo (the keys
-  of `modf` typed 50 ms apart after `@`, from press to the prompt holding it);
+  event loop's worst stall (a 10 ms ticker's largest overshoot: how long a key could wait) and
+  the worst `pilot.press` round trip for the keys of `modf` typed 50 ms apart after `@` (Pilot
+  waits for the app to settle, so this is an upper bound on a key's echo);
 - ranking the whole list for a 4-letter query (`fuzzy.rank`), the cost of one refresh.
 
     python benchmarks/attach_picker.py [--files 100000] [--runs 3]
@@ -75,10 +77,14 @@ async def in_app(root: Path) -> dict[str, float]:
                 await asyncio.sleep(0.01)
                 worst_stall = max(worst_stall, time.perf_counter() - before - 0.01)
 
+        # Start-up work (the SDK import thread, theme variables) is not the picker's: let it end.
+        await asyncio.sleep(3.0)
         tick = asyncio.create_task(ticker())
         app.prompt.focus()
         start = time.perf_counter()
-        await pilot.press("@")
+        # Typed straight into the prompt: `pilot.press` waits for the app to settle, which
+        # would time the scan, not the picker.
+        app.prompt.insert("@")
         echoes: list[float] = []
         typed = 0
         while tray.picker.option_count == 0:
@@ -95,7 +101,7 @@ async def in_app(root: Path) -> dict[str, float]:
         ticking = False
         await tick
         figures["worst loop stall"] = worst_stall
-        figures["worst key echo"] = max(echoes, default=0.0)
+        figures["worst pilot.press"] = max(echoes, default=0.0)
         figures["files"] = len(tray._scan.files) if tray._scan else 0
     return figures
 
@@ -120,7 +126,7 @@ def main() -> None:
         print(f"rank('modf') over {len(files):,} paths: {time.perf_counter() - began:.2f} s")
         os.chdir(root)
         runs = [asyncio.run(in_app(root)) for _ in range(args.runs)]
-        for key in ("first results", "full list shown", "worst loop stall", "worst key echo"):
+        for key in ("first results", "full list shown", "worst loop stall", "worst pilot.press"):
             values = [r[key] for r in runs]
             print(
                 f"app: {key}: median {statistics.median(values) * 1000:.0f} ms "
