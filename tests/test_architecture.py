@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-UI_FREE = ["tui_chat.engine", "tui_chat.tools", "tui_chat.store", "tui_chat.config"]
+UI_FREE = ["tui_chat.engine", "tui_chat.tools", "tui_chat.store", "tui_chat.config", "tui_chat.attachments"]
 
 
 def modules_of(package: str) -> list[str]:

@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from tui_chat.attachments.model import Attachment
+from tui_chat.attachments.reading import AttachmentError, Limits, read_attachments
 from tui_chat.commands.ask_mcp import ask_mcp_servers
 from tui_chat.commands.ask_output import AskOutput, JsonLinesOutput, PlainOutput
 from tui_chat.commands.ask_session import SessionUnavailable, add_session_options, open_session
@@ -43,6 +45,16 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     )
     add_connection_options(parser, subcommand=True)
     parser.add_argument(
+        "--attach",
+        "-a",
+        dest="attach",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="attach a text file or an image (repeatable; '-' reads the file from stdin, "
+        "then PROMPT must be given); '@' in PROMPT is plain text",
+    )
+    parser.add_argument(
         "--yes",
         "-y",
         dest="assume_yes",
@@ -66,6 +78,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for warning in settings.warnings:
         output.warning(warning)
+    if "-" in args.attach and (args.prompt is None or args.prompt == "-"):
+        output.failed("-a - reads the file from stdin: pass PROMPT as an argument", "usage")
+        return EXIT_USAGE
+    try:
+        attachments = read_attachments(args.attach, Limits.of(settings))
+    except AttachmentError as exc:
+        output.failed(f"cannot attach {exc}", "usage")
+        return EXIT_USAGE
     prompt = read_prompt(args.prompt, sys.stdin)
     if not prompt:
         output.failed("no prompt: pass PROMPT or pipe it on stdin", "usage")
@@ -88,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
                 session.settings,
                 prompt,
                 output,
+                attachments=attachments,
                 assume_yes=args.assume_yes,
                 conversation=session.conversation,
                 on_event=session.handle,
@@ -130,6 +151,7 @@ async def run_ask(
     prompt: str,
     output: AskOutput,
     *,
+    attachments: list[Attachment] | None = None,
     assume_yes: bool = False,
     conversation: Conversation | None = None,
     on_event: Callable[[Event], None] | None = None,
@@ -159,7 +181,8 @@ async def run_ask(
         output.warning(problem)
     engine = setup.engine
     assert engine is not None  # a client was given
-    user = conversation.add(Message(role="user", content=prompt))
+    # `@` in the prompt stays literal: files come only from --attach.
+    user = conversation.add(Message(role="user", content=prompt, attachments=list(attachments or [])))
     turn_start = len(conversation.messages)
     if isinstance(output, JsonLinesOutput):
         output.context_of = lambda: engine.context_budget(conversation).to_json()

@@ -83,6 +83,16 @@ class Settings:
     auto_compact_at: float | None = setting(
         None, check=checks.number(low=0, high=1), file_key=("context", "auto_compact_at")
     )
+    # Attachments (issue 12): size limits in bytes, in an [attachments] table.
+    attachment_text_limit: int = setting(
+        256 * 1024, check=checks.integer(low=1), file_key=("attachments", "text_limit")
+    )
+    attachment_image_limit: int = setting(
+        5 * 1024 * 1024, check=checks.integer(low=1), file_key=("attachments", "image_limit")
+    )
+    attachment_message_limit: int = setting(
+        8 * 1024 * 1024, check=checks.integer(low=1), file_key=("attachments", "message_limit")
+    )
     # Filled by load_settings (not settings themselves): where each value came from
     # ("default", "config file", "env OPENAI_API_KEY", "command line", ...) and non-fatal
     # config-file problems to show.

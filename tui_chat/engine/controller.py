@@ -20,6 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
+from tui_chat.attachments.model import Attachment
 from tui_chat.engine.conversation import Conversation, Message, ToolCall
 from tui_chat.engine.events import (
     ChatEvent,
@@ -177,18 +178,21 @@ class ChatController:
 
     # --- sending ----------------------------------------------------------------------------------
 
-    def send(self, text: str) -> Message | None:
+    def send(self, text: str, *, attachments: list[Attachment] | None = None) -> Message | None:
         """Append the user's message (replacing the edited exchange, if editing) and start a turn.
-        Without an engine the message is not added: `SendRefused` says why, and None returns."""
+        Without an engine the message is not added: `SendRefused` says why, and None returns.
+        `attachments` None keeps an edited message's attachments (the same bytes as before)."""
         if self.busy:
             raise RuntimeError("a turn is already running")
         if self.engine is None:
             self.emit(SendRefused(self.not_ready or "Not configured."))
             return None
+        if attachments is None:
+            attachments = list(self.editing.attachments) if self.editing is not None else []
         if self.editing is not None:
             self._truncate(self.editing, keep=False)
             self.editing = None
-        message = self.conversation.add(Message(role="user", content=text))
+        message = self.conversation.add(Message(role="user", content=text, attachments=attachments))
         self.emit(MessageAdded(message))
         self._start(carry=[])
         return message

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tui_chat.attachments.model import Attachment, user_content
 from tui_chat.engine.conversation_tree import ConversationTree
 
 Role = Literal["system", "user", "assistant", "tool", "function"]
@@ -82,6 +83,8 @@ class Message:
     # branches in `Conversation.tree` (see conversation_tree.refresh_previous_versions); the
     # store does not save it.
     previous_versions: list[str] = field(default_factory=list)
+    # Files attached to a user message (issue 12): the bytes as attached, sent with every request.
+    attachments: list[Attachment] = field(default_factory=list)
     id: str = field(default_factory=new_id)
     created: float = field(default_factory=time.time)
     # When this reply's request went out, its first token and its end arrived (this run only).
@@ -116,6 +119,8 @@ class Message:
             return {"role": "tool", "tool_call_id": self.tool_call_id or "", "content": self.content or ""}
         if self.role == "function":
             return {"role": "function", "name": self.name or "", "content": self.content or ""}
+        if self.attachments:
+            return {"role": self.role, "content": user_content(self.content or "", self.attachments)}
         return {"role": self.role, "content": self.content or ""}
 
 

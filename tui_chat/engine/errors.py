@@ -15,6 +15,8 @@ from tui_chat.engine.events import ErrorKind
 if TYPE_CHECKING:
     import openai
 
+    from tui_chat.engine.conversation import Conversation
+
 # What the server said is clipped so the "what to do" part of the line survives.
 _MAX_SERVER_DETAIL = 200
 _MAX_LINE = 400
@@ -159,3 +161,17 @@ def _one_line(text: str, api_key: str | None) -> str:
     if len(text) > _MAX_LINE:
         text = text[: _MAX_LINE - 1] + "…"
     return text
+
+
+def sent_images(conversation: Conversation) -> list[str]:
+    """The names of the images the request carried (a 400 then likely means "no vision")."""
+    return [a.name for m in conversation.messages for a in m.attachments if a.kind == "image"]
+
+
+def image_refused(names: list[str], text: str) -> str:
+    """Name the image attachment(s) when a server rejects a request that carried images."""
+    listed = ", ".join(names)
+    return (
+        f"The server rejected the request with the image attachment {listed}: this model may not "
+        f"accept images. Remove the attachment (edit the message) or choose a vision model. ({text})"
+    )

@@ -22,7 +22,7 @@ from tui_chat.engine.assembler import StreamAssembler
 from tui_chat.engine.context_budget import ContextBudget, measure
 from tui_chat.engine.context_window import ContextWindow, ModelCatalog
 from tui_chat.engine.conversation import Conversation, Message, ReplyTiming, ToolActivity, ToolCall
-from tui_chat.engine.errors import ErrorContext, describe_error
+from tui_chat.engine.errors import ErrorContext, describe_error, image_refused, sent_images
 from tui_chat.engine.events import (
     ErrorKind,
     Event,
@@ -202,6 +202,8 @@ class ChatEngine:
         except Exception as exc:  # cancellation is not an Exception: it propagates untouched
             reply.content, reply.reasoning = assembler.content, assembler.reasoning
             kind, text = describe_error(exc, self._error_context(streaming))
+            if kind == "bad_request" and (images := sent_images(conversation)):
+                text = image_refused(images, text)
             raise _ReplyFailed(kind, text) from exc
         if cut_off:  # the response itself finished, so it is reported like any other
             yield ResponseFinished(reply.id, assembler.finish_reason, assembler.usage)

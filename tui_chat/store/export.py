@@ -16,7 +16,10 @@ origin, with "previous_versions" on a message)::
                  "messages": [{"id", "parent", "used", "role", "content", "reasoning", "tool_calls": [{"id",
                  "name", "arguments"}], "tool_call_id", "name", "status", "status_detail",
                  "model", "usage", "activity": {"status", "duration", "arguments", "error", "server"},
-                 "created"}]}}
+                 "created", "attachments": [{"name", "kind", "mime", "sha256", "data"}]}]}}
+
+"attachments" (issue 12) is optional, so files written before it still import; "data" is the
+file's bytes in base64 and must match "sha256".
 
 Only "role" is required in a message and only "messages" in a session; everything else has
 a default. A readable `ImportFailed` says what is wrong with a file that does not fit.
@@ -24,6 +27,8 @@ a default. A readable `ImportFailed` says what is wrong with a file that does no
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import time
@@ -31,6 +36,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, cast, get_args
 
+from tui_chat.attachments.model import Attachment, AttachmentKind, fenced_file, human_size
 from tui_chat.engine.conversation import (
     Conversation,
     Message,
@@ -104,10 +110,21 @@ def _markdown_message(message: Message) -> list[str]:
         out += ["<details><summary>Thinking</summary>", "", *_quoted(message.reasoning), "", "</details>", ""]
     if message.content:
         out.append(_demoted(message.content))
+    out += _markdown_attachments(message.attachments)
     for call in message.tool_calls:
         out += ["", f"**Tool call** `{call.name}`", "", *_fenced(_pretty_json(call.arguments), "json")]
     if message.status != "complete":
         out += ["", f"*({message.status}{': ' + message.status_detail if message.status_detail else ''})*"]
+    return out
+
+
+def _markdown_attachments(attachments: list[Attachment]) -> list[str]:
+    """Each attachment listed; text ones inlined (fenced, so nothing in them is Markdown)."""
+    out: list[str] = []
+    for a in attachments:
+        out += ["", f"**Attachment** `{a.name}` ({a.kind}, {human_size(a.size)}, sha256 {a.sha256[:12]})"]
+        if a.kind == "text":
+            out += ["", *fenced_file(a).splitlines()[1:]]
     return out
 
 
@@ -220,10 +237,43 @@ def _message_dict(message: Message, parent: str | None, tree: ConversationTree) 
         "activity": asdict(message.activity) if message.activity else None,
         "created": message.created,
     }
+    if message.attachments:  # optional key: version 2 files without it still import
+        out["attachments"] = [_attachment_dict(a) for a in message.attachments]
     used = tree.used(message.id)
     if used is not None:
         out["used"] = used
     return out
+
+
+def _attachment_dict(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "name": attachment.name,
+        "kind": attachment.kind,
+        "mime": attachment.mime,
+        "sha256": attachment.sha256,
+        "data": base64.b64encode(attachment.data).decode("ascii"),
+    }
+
+
+def _parse_attachment(data: Any, where: str) -> Attachment:
+    if not isinstance(data, dict):
+        raise ImportFailed(f"{where} must be an object")
+    kind = _field(data, "kind", str, where, required=True)
+    _one_of(kind, ("text", "image"), f"{where}.kind")
+    try:
+        raw = base64.b64decode(_field(data, "data", str, where, required=True), validate=True)
+    except binascii.Error:
+        raise ImportFailed(f"{where}.data is not valid base64") from None
+    attachment = Attachment(
+        name=_field(data, "name", str, where, required=True),
+        kind=cast(AttachmentKind, kind),
+        mime=_field(data, "mime", str, where) or ("text/plain" if kind == "text" else "image/png"),
+        data=raw,
+    )
+    claimed = _field(data, "sha256", str, where)
+    if claimed is not None and claimed != attachment.sha256:
+        raise ImportFailed(f"{where}: the data does not match its sha256 (the file was altered)")
+    return attachment
 
 
 @dataclass(frozen=True)
@@ -317,6 +367,10 @@ def _parse_message(data: Any, where: str) -> tuple[Message, str | None]:
         usage=_field(data, "usage", dict, where),
         activity=_parse_activity(data.get("activity"), f"{where}.activity"),
         previous_versions=_strings(_field(data, "previous_versions", list, where) or [], where),
+        attachments=[
+            _parse_attachment(a, f"{where}.attachments[{i}]")
+            for i, a in enumerate(_field(data, "attachments", list, where) or [])
+        ],
         id=_field(data, "id", str, where) or new_id(),
         created=_field(data, "created", float, where) or time.time(),
     )

@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tui_chat.attachments.model import Attachment
 from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
 
 TITLE_LENGTH = 60
@@ -56,6 +57,8 @@ class MessageRow:
     previous_versions: str | None
     created: float
     parent_id: str | None
+    # Not a column: written to the attachment tables (a user message's, fixed once sent).
+    attachments: tuple[Attachment, ...] = ()
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, column) for column in MESSAGE_COLUMNS)
@@ -100,6 +103,7 @@ def message_row(session_id: str, position: int, message: Message, parent_id: str
         previous_versions=None,  # derived from the sibling branches, never saved
         created=message.created,
         parent_id=parent_id,
+        attachments=tuple(message.attachments),
     )
 
 
@@ -108,7 +112,7 @@ def path_rows(session_id: str, messages: list[Message]) -> list[MessageRow]:
     return [message_row(session_id, i, m, messages[i - 1].id if i else None) for i, m in enumerate(messages)]
 
 
-def message_from_row(row: sqlite3.Row) -> Message:
+def message_from_row(row: sqlite3.Row, attachments: list[Attachment] | None = None) -> Message:
     """The stored message as the app should see it now: a reply that was still streaming when
     it was last saved can no longer finish, so it comes back as interrupted."""
     status = row["status"]
@@ -128,6 +132,7 @@ def message_from_row(row: sqlite3.Row) -> Message:
         model=row["model"],
         usage=json.loads(row["usage"]) if row["usage"] else None,
         activity=ToolActivity(**activity) if activity else None,
+        attachments=attachments or [],
         id=row["id"],
         created=row["created"],
     )

@@ -21,6 +21,10 @@ changes go into a new step appended at the end.
 - Version 6: `sessions.endpoint`, the name of the endpoint (issue 14: `[endpoints.NAME]`) the
   session talks to, so it reopens on it; NULL for older sessions (they go on with the endpoint
   in use, and remember it from then on).
+- Version 7: attachments (issue 12). `attachments` holds each file's bytes once, keyed by their
+  sha256 (the same file attached twice, in any session, is stored once); `message_attachments`
+  links a message to its attachments in order, with the name it was attached under. Nothing
+  existing changes (no message had attachments). Self-contained: it may be renumbered.
 """
 
 from __future__ import annotations
@@ -236,6 +240,29 @@ _VERSION_5: tuple[Step, ...] = (
 # Self-contained: the endpoint's name only (never its URL or key).
 _VERSION_6 = ("ALTER TABLE sessions ADD COLUMN endpoint TEXT",)
 
+_VERSION_7: tuple[Step, ...] = (
+    """
+    CREATE TABLE attachments (
+        sha256 TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,  -- "text" or "image"
+        mime TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        data BLOB NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE message_attachments (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        message_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        sha256 TEXT NOT NULL REFERENCES attachments(sha256),
+        name TEXT NOT NULL,
+        PRIMARY KEY (session_id, message_id, position)
+    )
+    """,
+    "CREATE INDEX message_attachments_by_blob ON message_attachments (sha256)",
+)
+
 MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     _VERSION_1,
     _VERSION_2,
@@ -243,6 +270,7 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     _VERSION_4,
     _VERSION_5,
     _VERSION_6,
+    _VERSION_7,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -201,12 +201,15 @@ class SessionStore:
                 rows = conn.execute(
                     "SELECT * FROM messages WHERE session_id = ? ORDER BY position, seq", (full_id,)
                 ).fetchall()
+                attachments = writes.load_attachments(conn, full_id)
             finally:
                 conn.execute("COMMIT")
         if session is None:  # deleted between the two statements
             raise SessionNotFound(f"no saved session matches {session_id!r}")
         tree = ConversationTree()
-        tree.add_all((message_from_row(r), r["parent_id"], r["used"]) for r in rows)
+        tree.add_all(
+            (message_from_row(r, attachments.get(r["id"], [])), r["parent_id"], r["used"]) for r in rows
+        )
         conversation = Conversation(
             messages=tree.current_path(session["current_leaf"]),
             system_prompt=session["system_prompt"],
@@ -415,6 +418,7 @@ class SessionStore:
         with self._db() as conn, writes.write_transaction(conn):
             conn.execute("DELETE FROM messages WHERE session_id = ?", (full_id,))
             conn.execute("DELETE FROM sessions WHERE id = ?", (full_id,))
+            writes.drop_unused_attachments(conn)
 
     # -- for SessionRecorder ---------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from tui_chat.attachments.model import Attachment
 from tui_chat.store.rows import MESSAGE_COLUMNS, MessageRow, SessionRow
 
 _UPSERT_SESSION = """
@@ -79,4 +80,41 @@ def upsert_session(conn: sqlite3.Connection, row: SessionRow) -> None:
 
 
 def upsert_messages(conn: sqlite3.Connection, rows: Iterable[MessageRow]) -> None:
-    conn.executemany(_UPSERT_MESSAGE, (row.values() for row in rows))
+    listed = list(rows)
+    conn.executemany(_UPSERT_MESSAGE, (row.values() for row in listed))
+    for row in listed:
+        if row.attachments:
+            link_attachments(conn, row)
+
+
+def link_attachments(conn: sqlite3.Connection, row: MessageRow) -> None:
+    """Store each attachment's bytes once (by sha256) and link them to the message in order."""
+    conn.executemany(
+        "INSERT INTO attachments (sha256, kind, mime, size, data) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (sha256) DO NOTHING",
+        ((a.sha256, a.kind, a.mime, a.size, a.data) for a in row.attachments),
+    )
+    conn.execute(
+        "DELETE FROM message_attachments WHERE session_id = ? AND message_id = ?", (row.session_id, row.id)
+    )
+    conn.executemany(
+        "INSERT INTO message_attachments (session_id, message_id, position, sha256, name) "
+        "VALUES (?, ?, ?, ?, ?)",
+        ((row.session_id, row.id, i, a.sha256, a.name) for i, a in enumerate(row.attachments)),
+    )
+
+
+def load_attachments(conn: sqlite3.Connection, session_id: str) -> dict[str, list[Attachment]]:
+    """Message id -> its attachments in order, for one session."""
+    found: dict[str, list[Attachment]] = {}
+    for message_id, name, kind, mime, data, sha in conn.execute(
+        "SELECT l.message_id, l.name, a.kind, a.mime, a.data, a.sha256 FROM message_attachments l "
+        "JOIN attachments a USING (sha256) WHERE l.session_id = ? ORDER BY l.message_id, l.position",
+        (session_id,),
+    ):
+        found.setdefault(message_id, []).append(Attachment(name, kind, mime, bytes(data), sha))
+    return found
+
+
+def drop_unused_attachments(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM attachments WHERE sha256 NOT IN (SELECT sha256 FROM message_attachments)")

@@ -23,22 +23,25 @@ from tui_chat.engine.conversation import Conversation, ToolCall
 from tui_chat.engine.events import ChatEvent, ResponseFinished, TurnClosed, TurnFailed, TurnStarted
 from tui_chat.engine.factory import build_engine
 from tui_chat.tools.registry import ToolRegistry
-from tui_chat.ui import app_settings, config_writes, context_flow, endpoint_switch, prompt_flow
+from tui_chat.ui import app_settings, attach_flow, config_writes, context_flow, endpoint_switch, prompt_flow
 from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
 from tui_chat.ui.clipboard import copy_code, copy_reply, last_reply
 from tui_chat.ui.gc_policy import GcPolicy
 from tui_chat.ui.keymap import apply_keys
 from tui_chat.ui.mcp_link import McpLink, show_servers
 from tui_chat.ui.palette import key_for, palette_commands
+from tui_chat.ui.screens.attachment_viewer import AttachmentViewer
 from tui_chat.ui.theme_commands import open_theme_picker
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 from tui_chat.ui.themes import complete_builtin_themes, setup_themes
 from tui_chat.ui.welcome import welcome_text
+from tui_chat.ui.widgets.attachment_tray import AttachmentTray
 from tui_chat.ui.widgets.chat_footer import ChatFooter
 from tui_chat.ui.widgets.chat_log import ChatLog
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.queued_message import QueuedMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
+from tui_chat.ui.widgets.sent_attachments import SentAttachments
 from tui_chat.ui.widgets.status_bar import StatusBar, describe_endpoint
 from tui_chat.ui.widgets.too_small import is_too_small, mark_too_small
 from tui_chat.ui.widgets.tool_sidebar import ToolSidebar
@@ -114,6 +117,7 @@ class ChatApp(App[None]):
             with Vertical(id="chat"):
                 yield ChatLog(id="log")
                 yield QueuedMessage(id="queued")
+                yield AttachmentTray(id="attachments")
                 yield PromptInput(id="prompt")
             yield ToolSidebar(id="sidebar")
         yield ChatFooter(id="footer")
@@ -162,6 +166,7 @@ class ChatApp(App[None]):
         if (engine := self.controller.engine) is not None:
             status.budget_of, status.prices_of = engine.context_budget, engine.models.prices
         self.screen_change_signal.subscribe(self, self._screen_changed)
+        attach_flow.setup(self)
         self._show_too_small(*self.size)
         log = self.chat_log
         log.welcome = welcome_text(self.settings, self.controller.not_ready)
@@ -304,15 +309,22 @@ class ChatApp(App[None]):
         if controller.busy:
             if controller.editing is not None or not controller.ready:
                 return False
+            if self.query_one(AttachmentTray).pending:
+                self.notify("A reply is streaming: send the attachments once it ends.", timeout=4)
+                return False
             queued = self.queued.text
             self.queued.show(f"{queued}\n\n{text}" if queued else text)
             self.prompt.clear()
             return True
+        attachments = attach_flow.attachments_for(self, text)
+        if attachments is None:
+            return False  # an attachment error is shown beside the prompt
         editing = controller.editing
         if not checked and editing is None and not context_flow.fits(self, text):
             return False  # the text stays in the prompt; the choice may send it
-        if controller.send(text) is None:
+        if controller.send(text, attachments=attachments or None) is None:
             return False  # not configured: the log shows why (SendRefused)
+        attach_flow.sent(self)
         if editing is not None:
             self._show_editing(False)
         self.prompt.clear()
@@ -466,6 +478,13 @@ class ChatApp(App[None]):
     async def action_quit(self) -> None:
         self.controller.stop()
         self.exit()
+
+    def action_attach_file(self) -> None:
+        attach_flow.open_picker(self)
+
+    @on(SentAttachments.Opened)
+    def _view_attachment(self, event: SentAttachments.Opened) -> None:
+        self.push_screen(AttachmentViewer(event.attachment))
 
     # --- command palette ------------------------------------------------------------------------
 

@@ -62,6 +62,12 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "clear",
     ),
     PaletteCommand(
+        "Attach: file",
+        "Pick a file to send with the next message (or type @ in the prompt)",
+        "action_attach_file",
+        None,
+    ),
+    PaletteCommand(
         "Sessions: browse",
         "Open, search, rename, delete or archive saved conversations",
         "action_sessions",

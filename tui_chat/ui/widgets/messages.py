@@ -25,6 +25,7 @@ from tui_chat.ui.widgets.error_message import DEFAULT_KEYS as _DEFAULT_KEYS
 from tui_chat.ui.widgets.error_message import ErrorMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.reply_stats import ReplyStats
+from tui_chat.ui.widgets.sent_attachments import SentAttachments
 from tui_chat.ui.widgets.text import clean, literal, one_line
 
 THINKING_INTERVAL = 0.25
@@ -77,6 +78,8 @@ class UserMessage(MessageView):
             classes="message-header",
         )
         yield Static(literal(self.message.content), classes="message-body", markup=False)
+        if self.message.attachments:
+            yield SentAttachments(self.message.attachments)
 
 
 class ToolCallLine(Static):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from textual import events
 from textual.message import Message as TextualMessage
 from textual.strip import Strip
 from textual.widgets import TextArea
@@ -9,6 +12,13 @@ from textual.widgets import TextArea
 from tui_chat.ui.bindings import PROMPT_BINDINGS
 
 PLACEHOLDER = "Message the model…  (enter sends, ctrl+j new line, ctrl+p commands)"
+
+
+class Completer(Protocol):
+    """Sees the prompt's text and may take its keys first (the `@` file picker)."""
+
+    def prompt_changed(self, prompt: TextArea) -> None: ...
+    def prompt_key(self, key: str, prompt: TextArea) -> bool: ...
 
 
 class PromptInput(TextArea):
@@ -33,6 +43,18 @@ class PromptInput(TextArea):
             **kwargs,  # type: ignore[arg-type]
         )
         self.busy = False  # a reply is streaming: Enter queues (the app decides), up recalls
+        self.completer: Completer | None = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.completer is not None and self.completer.prompt_key(event.key, self):
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if self.completer is not None and event.text_area is self:
+            self.completer.prompt_changed(self)
 
     def render_line(self, y: int) -> Strip:
         # With no room for text (a layout squeezed to nothing) TextArea fails wrapping its
@@ -48,6 +70,8 @@ class PromptInput(TextArea):
         self.call_later(self._send_now)
 
     def _send_now(self) -> None:
+        if self.completer is not None and self.completer.prompt_key("enter", self):
+            return  # enter took the picker's file
         text = self.text
         if not text.strip():
             return
