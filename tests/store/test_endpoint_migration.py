@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tui_chat.engine.conversation import Conversation, Message
 from tui_chat.store import SessionStore
+from tui_chat.store.schema import LATEST_VERSION
 
 # Written by main 883452a (schema version 5), see make_v5_db.py beside it.
 V5_DATABASE = Path(__file__).parent / "fixtures" / "v5-883452a.sqlite3"
@@ -35,7 +36,7 @@ def test_a_version_5_database_gains_endpoints_and_keeps_its_sessions(db_path: Pa
         old.endpoint = "local"
         old.add(Message("user", "And in sun?"))
         store.save_conversation(old)
-    assert user_version(db_path) == 6
+    assert user_version(db_path) == LATEST_VERSION
     with SessionStore.open(db_path) as store:
         again = store.load("v5-session")
         assert again.endpoint == "local"
