@@ -24,6 +24,7 @@ from tui_chat.engine.events import (
     ErrorKind,
     Event,
     MessageAdded,
+    RequestRetrying,
     ResponseFinished,
     ToolCallCompleted,
     ToolExecutionStarted,
@@ -175,13 +176,26 @@ class ChatEngine:
     ) -> AsyncGenerator[Event, None]:
         """One request, streamed into `reply`. Any failure is raised as _ReplyFailed."""
         # The SDK is imported with the first request, not when the engine is built.
+        from tui_chat.engine.retries import retry_for
         from tui_chat.engine.stream import ServerAdaptations, open_stream, stream_events
 
         streaming = False
         if self._adapt is None:
             self._adapt = ServerAdaptations()
         try:
-            stream = await open_stream(self.client, self._request(conversation), self._adapt)
+            # We retry, not the SDK, so the wait is an event the user sees ("rate limited, ...").
+            max_retries = self.client.max_retries
+            client = self.client.with_options(max_retries=0)
+            for retries_taken in itertools.count():
+                try:
+                    stream = await open_stream(client, self._request(conversation), self._adapt)
+                    break
+                except Exception as exc:
+                    retry = retry_for(exc, retries_taken, max_retries)
+                    if retry is None:
+                        raise
+                    yield RequestRetrying(reply.id, retries_taken + 1, max_retries, retry.delay, retry.reason)
+                    await asyncio.sleep(retry.delay)
             streaming = True
             async with contextlib.aclosing(stream_events(stream, assembler)) as events:
                 async for event in events:

@@ -32,6 +32,7 @@ from tui_chat.engine.events import (
     MessageAdded,
     MessagesRemoved,
     ReasoningDelta,
+    RequestRetrying,
     ResponseFinished,
     SendRefused,
     TextDelta,
@@ -375,6 +376,10 @@ class ChatLog(FollowingLog, can_focus=True):
                 view = self._views.get(event.message_id)
                 if isinstance(view, AssistantMessage):
                     view.finish()
+            case RequestRetrying():
+                view = self._views.get(event.message_id)
+                if isinstance(view, AssistantMessage):
+                    view.show_retrying(event.notice)
             case TurnFailed():
                 self._remove_welcome()
                 self.mount(ErrorMessage(event.kind, event.message))

@@ -17,6 +17,7 @@ from tui_chat.engine.events import (
     MessageAdded,
     MessagesRemoved,
     ReasoningDelta,
+    RequestRetrying,
     ResponseFinished,
     SendRefused,
     TextDelta,
@@ -57,6 +58,7 @@ class StatusBar(Static):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
         self._last_failure: str | None = None  # the kind of error the running turn ended with
+        self._retrying = False  # the state shows a retry notice until the reply starts
 
     def render(self) -> Content:
         state_style = {
@@ -91,7 +93,12 @@ class StatusBar(Static):
         """Follow the controller's event stream: state, model and the session's tokens."""
         match event:
             case TextDelta() | ReasoningDelta() | ToolCallArgumentsDelta():
-                pass  # the most frequent: first
+                if self._retrying:  # the most frequent: first
+                    self._retrying = False
+                    self.state = "streaming"
+            case RequestRetrying():
+                self._retrying = True
+                self.state = event.notice
             case ResponseFinished(usage=usage):
                 self.add_usage(usage)
             case TurnStarted():
@@ -100,6 +107,7 @@ class StatusBar(Static):
             case TurnFailed(kind=kind):
                 self._last_failure = kind
             case TurnClosed():
+                self._retrying = False
                 # "ready" would be a promise the server just broke; the next request tries again.
                 self.state = "unreachable" if self._last_failure == "connection" else "ready"
             case ConversationOpened(conversation=conversation):
