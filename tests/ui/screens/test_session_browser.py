@@ -489,3 +489,23 @@ def test_browser_snapshot(snap_compare: Any, tmp_path: Path) -> None:
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=(100, 24), run_before=run_before)
+
+
+async def test_ctrl_t_keeps_the_highlighted_session_in_a_long_list(store: SessionStore) -> None:
+    # More sessions than the first screenful the list shows before the rest, so the session
+    # highlighted far down is not among the first rows shown after ctrl+t.
+    for n in range(70):
+        save(store, chat(f"Question {n}", "Answer."), hours_ago=n + 1, archived=n % 3 == 0)
+    app = BrowserApp(store)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await app.results()
+        await pilot.press("down", "end")
+        await pilot.pause()
+        target = app.browser.selected
+        assert target is not None and target.title == "Question 68"
+        await pilot.press("ctrl+t")
+        assert await app.results() == ("", 70)
+        assert app.browser.selected is not None and app.browser.selected.session_id == target.session_id
+        await pilot.press("ctrl+t")
+        assert await app.results() == ("", 46)
+        assert app.browser.selected is not None and app.browser.selected.session_id == target.session_id

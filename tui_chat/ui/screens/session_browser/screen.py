@@ -145,6 +145,7 @@ class SessionBrowser(ModalScreen[str | None]):
         self.debounce = debounce
         self.now = now
         self.show_archived = False
+        self._keep: str | None = None  # see _show
         self.entries: list[Entry] = []
         self._query = ""  # what the list shows results for
         self._generation = 0  # bumped per query; late results of older ones are dropped
@@ -230,7 +231,10 @@ class SessionBrowser(ModalScreen[str | None]):
         if generation != self._generation:
             return  # a newer query is on its way
         session_list = self.query_one(SessionList)
-        keep = session_list.highlighted_option.id if session_list.highlighted_option else None
+        # The session to keep highlighted: the one the user chose, even when the first rows of
+        # a long list did not include it (the highlight then sits elsewhere until the rest).
+        keep = self._keep or (session_list.highlighted_option.id if session_list.highlighted_option else None)
+        self._keep = None
         old_index = session_list.highlighted
         searching = _is_search(text)
         new_search = text != self._query
@@ -247,6 +251,9 @@ class SessionBrowser(ModalScreen[str | None]):
                 index = 0
             elif keep in ids:
                 index = ids.index(keep)
+            elif not complete:
+                self._keep = keep
+                index = min(old_index or 0, len(entries) - 1)
             else:  # the highlighted one went away (deleted, archived): stay in place
                 index = min(old_index or 0, len(entries) - 1)
             session_list.highlighted = index
