@@ -124,6 +124,8 @@ class ChatController:
         try:
             if self.engine is not None:
                 self.engine.prepare()
+            if self.busy:
+                return  # a reply streams: jsonschema waits for its first use (a tool call)
             import jsonschema  # noqa: F401
         except Exception:
             log.debug("preparing failed", exc_info=True)

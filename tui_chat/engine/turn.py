@@ -89,6 +89,7 @@ class ChatEngine:
         self.tools = tools
         self.options = options  # mutable: the UI switches model between turns
         self._adapt: ServerAdaptations | None = None  # made with the first request
+        self._prepared = False  # prepare() has run (in a thread, or by the first request)
 
     @property
     def client(self) -> openai.AsyncOpenAI:
@@ -101,9 +102,12 @@ class ChatEngine:
     def prepare(self) -> None:
         """Import the SDK and make the client now (about a second, mostly imports and the TLS
         context), so the first request does not wait for them. Safe to run in a thread."""
+        import tui_chat.engine.retries
         import tui_chat.engine.stream  # noqa: F401  (imports openai)
 
-        _ = self.client
+        # The chat resource and its streaming wrappers are imported on first use: now, too.
+        _ = self.client.with_options(max_retries=0).chat.completions.with_streaming_response
+        self._prepared = True
 
     @property
     def adaptations(self) -> list[str]:
@@ -175,7 +179,11 @@ class ChatEngine:
         self, conversation: Conversation, reply: Message, assembler: StreamAssembler
     ) -> AsyncGenerator[Event, None]:
         """One request, streamed into `reply`. Any failure is raised as _ReplyFailed."""
-        # The SDK is imported with the first request, not when the engine is built.
+        # The SDK is imported with the first request, not when the engine is built; in a
+        # thread, so a request sent while the app's preload thread imports it waits without
+        # freezing the event loop (the import lock or the client's would block it).
+        if not self._prepared:
+            await asyncio.to_thread(self.prepare)
         from tui_chat.engine.retries import retry_for
         from tui_chat.engine.stream import ServerAdaptations, open_stream, stream_events
 
