@@ -36,6 +36,7 @@ from tui_chat.store import SearchHit, SessionSummary, StoreError
 from tui_chat.ui.screens.session_browser.dialogs import ConfirmDeleteScreen, RenameSessionScreen
 from tui_chat.ui.screens.session_browser.rows import (
     UNTITLED,
+    Columns,
     Entry,
     SearchBox,
     SessionList,
@@ -241,8 +242,11 @@ class SessionBrowser(ModalScreen[str | None]):
         self._query = text
         self.entries = entries
         now = self.now()
+        columns = Columns.of(entries, now)
         session_list.set_options(
-            Option(SessionRow(e, now, is_open=e.session_id == self.current_id), id=e.session_id)
+            Option(
+                SessionRow(e, now, is_open=e.session_id == self.current_id, columns=columns), id=e.session_id
+            )
             for e in entries
         )
         if entries:
