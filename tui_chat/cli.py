@@ -15,7 +15,7 @@ from tui_chat.commands.exit_codes import EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tui_chat.commands import app, ask, config_cmd, doctor, mcp_cmd, sessions
+    from tui_chat.commands import app, ask, config_cmd, demo_server, doctor, mcp_cmd, sessions
 
     parser = argparse.ArgumentParser(
         prog="tui-chat",
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask.add_parser(sub)
     config_cmd.add_parser(sub)
+    demo_server.add_parser(sub)
     doctor.add_parser(sub)
     mcp_cmd.add_parser(sub)
     sessions.add_parsers(sub)

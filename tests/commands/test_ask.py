@@ -223,7 +223,24 @@ def test_rate_limit_after_all_retries_is_exit_1(ask: Asker) -> None:
     ask.server.script(*[error_reply(429, "slow down", headers={"Retry-After": "0.01"})] * 2)
     result = ask("hi")
     assert result.code == 1
-    assert "429" in result.err and len(result.err.splitlines()) == 1
+    retrying, failed = result.err.splitlines()
+    assert retrying == "tui-chat: rate limited, retrying in 0.0 s (1 of 1)"
+    assert "429" in failed
+
+
+def test_rate_limit_wait_is_said_on_stderr_and_in_json(ask: Asker) -> None:
+    write_config("max_retries = 2\n")
+    ask.server.script(error_reply(429, "slow down", headers={"Retry-After": "1"}), text_reply("made it"))
+    result = ask("--json", "hi")
+    assert result.code == 0
+    assert result.events()[0] == {
+        "type": "retrying",
+        "attempt": 1,
+        "attempts": 2,
+        "delay": 1.0,
+        "reason": "rate limited",
+    }
+    assert result.types()[-2:] == ["finish", "done"] and result.events()[-1]["content"] == "made it"
 
 
 def test_unreachable_server_is_exit_1(capsys: pytest.CaptureFixture[str]) -> None:

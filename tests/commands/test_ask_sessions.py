@@ -113,6 +113,12 @@ def test_continued_session_keeps_its_model_and_system_prompt(ask, cli, fake_serv
     assert sent["messages"][0] == {"role": "system", "content": "Answer in German."}
     [saved] = sessions(cli)
     assert saved["model"] == "model-b"  # the flag's choice sticks for the next --continue
+    # The change is kept where it was made: the next --continue goes on in German, and only one
+    # system message is sent, first.
+    ask("--continue", "And now?")
+    sent = fake_server.chat_requests[-1].json
+    assert [m["role"] for m in sent["messages"]].count("system") == 1
+    assert sent["messages"][0] == {"role": "system", "content": "Answer in German."}
 
 
 def test_continue_with_nothing_saved_is_a_usage_error(ask, fake_server: FakeServer) -> None:

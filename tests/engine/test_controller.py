@@ -171,8 +171,22 @@ async def test_opening_and_changing_a_conversation_are_events_too() -> None:
     controller.open(other)
     controller.set_system_prompt("be brief")
     controller.set_model("m2")
-    assert events == [ConversationOpened(other), ConversationChanged(other), ConversationChanged(other)]
-    assert other.system_prompt == "be brief" and other.model == "m2"
+    change = other.messages[-1]
+    assert (change.role, change.content) == ("system", "be brief")  # mid-session: kept where it changed
+    assert events == [
+        ConversationOpened(other),
+        MessageAdded(change),
+        ConversationChanged(other),
+        ConversationChanged(other),
+    ]
+    assert other.current_system_prompt == "be brief" and other.system_prompt is None and other.model == "m2"
+    controller.set_system_prompt("")  # removed: one more change, and no prompt from here on
+    assert (other.messages[-1].role, other.messages[-1].content) == ("system", "")
+    assert not other.current_system_prompt
+    empty = Conversation()
+    controller.open(empty)
+    controller.set_system_prompt("at the start")  # nothing said yet: it is the session's prompt
+    assert empty.messages == [] and empty.system_prompt == "at the start"
 
 
 async def test_a_failing_listener_does_not_stop_the_others() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from tests.engine.support import API_KEY, conversation_with, ended, failure, make_engine, run_turn
 from tests.fakeserver import FakeServer, error_reply, text_reply
+from tui_chat.engine.events import RequestRetrying
 
 CASES = [
     pytest.param(
@@ -55,6 +56,38 @@ async def test_429_with_retry_after_is_retried_by_the_sdk(fake_server: FakeServe
     async with openai.AsyncOpenAI(base_url=fake_server.url, api_key="k", max_retries=1, timeout=5) as client:
         events = await run_turn(make_engine(client), conversation_with("hi"))
     assert ended(events).content == "finally"
+    assert len(fake_server.chat_requests) == 2
+
+
+async def test_a_retry_is_an_event_with_the_servers_retry_after(fake_server: FakeServer) -> None:
+    fake_server.script(
+        error_reply(429, "slow down", headers={"Retry-After": "1"}),
+        error_reply(503, "busy", headers={"Retry-After": "0"}),
+        text_reply("finally"),
+    )
+    async with openai.AsyncOpenAI(base_url=fake_server.url, api_key="k", max_retries=2, timeout=5) as client:
+        events = await run_turn(make_engine(client), conversation_with("hi"))
+    retries = [e for e in events if isinstance(e, RequestRetrying)]
+    assert [(r.attempt, r.attempts, r.reason) for r in retries] == [
+        (1, 2, "rate limited"),
+        (2, 2, "server error 503"),
+    ]
+    assert retries[0].delay == 1.0 and retries[0].notice == "rate limited, retrying in 1 s (1 of 2)"
+    assert 0.3 <= retries[1].delay <= 1.0  # no usable Retry-After: the back-off
+    assert ended(events).content == "finally"
+    assert len(fake_server.chat_requests) == 3
+
+
+async def test_no_retry_when_the_server_says_so_or_asks_too_long(fake_server: FakeServer) -> None:
+    fake_server.script(
+        error_reply(429, "no", headers={"x-should-retry": "false"}),
+        error_reply(429, "later", headers={"Retry-After": "600"}),
+    )
+    async with openai.AsyncOpenAI(base_url=fake_server.url, api_key="k", max_retries=2, timeout=5) as client:
+        for _ in range(2):
+            events = await run_turn(make_engine(client), conversation_with("hi"))
+            assert not [e for e in events if isinstance(e, RequestRetrying)]
+            assert failure(events).kind == "rate_limit"
     assert len(fake_server.chat_requests) == 2
 
 

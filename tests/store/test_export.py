@@ -158,3 +158,22 @@ def test_a_bad_file_is_rejected_with_the_reason(store: SessionStore, text: str, 
     with pytest.raises(ImportFailed):
         import_json(store, text)
     assert store.list_sessions(include_archived=True) == []  # nothing half-imported
+
+
+def test_a_system_prompt_changed_mid_session_is_exported_where_it_changed(store: SessionStore) -> None:
+    conv = chat("hi", "Hello.")
+    conv.system_prompt = "You are terse."
+    conv.add(Message("system", "Answer in French."))
+    conv.add(Message("user", "again"))
+    conv.add(Message("assistant", "Bonjour."))
+    conv.add(Message("system", ""))
+    store.save_conversation(conv)
+
+    loaded = store.load(conv.id)
+    md = to_markdown(loaded, store.summary(conv.id))
+
+    assert "## System prompt\n\n> You are terse." in md  # what applied from the start
+    changed = md.index("## System prompt changed\n\n*(from here on)*\n\n> Answer in French.")
+    assert md.index("Hello.") < changed < md.index("again") < md.index("## System prompt removed")
+    assert loaded.current_system_prompt is None
+    assert parse_json(exported(store, conv.id)).conversation.messages[2].role == "system"  # JSON keeps it

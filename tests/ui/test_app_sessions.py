@@ -292,3 +292,49 @@ def test_app_unknown_session_exits_2(capsys: pytest.CaptureFixture[str]) -> None
     result = run_cli(capsys, "--session", "nope-not-an-id")
     assert result.code == 2
     assert "nope-not-an-id" in result.err and "tui-chat sessions" in result.err
+
+
+async def test_a_system_prompt_changed_mid_session_shows_where_it_took_effect(
+    fake_server: FakeServer, db_path: Path
+) -> None:
+    from textual.widgets import TextArea
+
+    from tests.ui.test_app_states import screen_text
+
+    fake_server.script(text_reply("Hello."), text_reply("Bonjour."))
+    app = chat_app(fake_server, db_path, system_prompt="Be brief.")
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hi")
+        await settle(pilot)
+        await pilot.press("f3")
+        area = app.screen.query_one(TextArea)
+        assert area.text == "Be brief."
+        area.clear()
+        area.insert("Answer in French.")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "System prompt from here on" in screen_text(app))
+        text = screen_text(app)
+        assert (
+            text.index("Hello.") < text.index("System prompt from here on") < text.index("Answer in French.")
+        )
+        await send(pilot, "again")
+        await settle(pilot)
+        first, second = (r.json["messages"] for r in fake_server.chat_requests)
+        assert first[0] == {"role": "system", "content": "Be brief."}
+        assert second[0] == {"role": "system", "content": "Answer in French."}
+        assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]  # one, first
+        assert app.sessions is not None
+        await app.sessions.flush()
+        conversation = saved(db_path, app.conversation.id)
+    assert texts(conversation) == [
+        ("user", "hi"),
+        ("assistant", "Hello."),
+        ("system", "Answer in French."),
+        ("user", "again"),
+        ("assistant", "Bonjour."),
+    ]
+    assert conversation.system_prompt == "Be brief."  # what the session started with
+    assert conversation.current_system_prompt == "Answer in French."
+    reopened = ChatApp(settings_for(fake_server), conversation=conversation, freeze_gc=False)
+    async with reopened.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "System prompt from here on" in screen_text(reopened))

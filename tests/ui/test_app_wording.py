@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import socket
 
-from tests.fakeserver import FakeServer, text_reply
-from tests.ui.app_support import SIZE, make_app, send, settle
+from tests.fakeserver import FakeServer, error_reply, text_reply
+from tests.ui.app_support import SIZE, make_app, send, settle, wait_for
 from tests.ui.test_app_states import screen_text
 from tui_chat.ui.app import ChatApp
 
@@ -32,6 +32,20 @@ async def test_a_closed_port_says_unreachable_until_a_request_gets_through(fake_
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert app.status_bar.state == "ready"
+
+
+async def test_a_rate_limit_says_when_it_retries_then_streams(fake_server: FakeServer) -> None:
+    fake_server.script(error_reply(429, "slow down", headers={"Retry-After": "2"}), text_reply("made it"))
+    app = make_app(fake_server, max_retries=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hello?")
+        notice = "rate limited, retrying in 2 s (1 of 2)"
+        await wait_for(pilot, lambda: notice in screen_text(app), what="the retry notice")
+        assert notice in screen_text(app).splitlines()[0]  # the status bar
+        assert "waiting for the model" not in screen_text(app)  # the log says it too
+        await settle(pilot)
+        assert app.status_bar.state == "ready"
+        assert "made it" in screen_text(app) and "rate limited" not in screen_text(app)
 
 
 async def test_a_cut_off_reply_is_announced_once(fake_server: FakeServer) -> None:

@@ -10,6 +10,7 @@ from typing import Any, Protocol, TextIO
 from tui_chat.engine.events import (
     Event,
     ReasoningDelta,
+    RequestRetrying,
     ResponseFinished,
     TextDelta,
     ToolCallCompleted,
@@ -65,6 +66,8 @@ class PlainOutput:
             self._note(f"[tool] {event.call.name}({one_line(event.call.arguments)})")
         elif isinstance(event, ToolResultReady):
             self._note(self._describe_result(event))
+        elif isinstance(event, RequestRetrying):
+            self._note(f"tui-chat: {event.notice}")
         elif isinstance(event, TurnFailed):
             self._note(f"tui-chat: {event.message}")
         elif isinstance(event, TurnEnded):
@@ -176,6 +179,14 @@ def json_event(event: Event) -> dict[str, Any] | None:
         }
     if isinstance(event, ResponseFinished):
         return {"type": "finish", "reason": event.finish_reason, "usage": event.usage}
+    if isinstance(event, RequestRetrying):
+        return {
+            "type": "retrying",
+            "attempt": event.attempt,
+            "attempts": event.attempts,
+            "delay": round(event.delay, 3),
+            "reason": event.reason,
+        }
     if isinstance(event, TurnFailed):
         return {"type": "error", "message": event.message, "kind": event.kind}
     if isinstance(event, TurnEnded):

@@ -136,6 +136,8 @@ def open_session(
         store.close()
         return AskSession(conversation, settings, warn)
     recorder = SessionRecorder(store, conversation, provider=settings.provider)
+    if conversation.messages and conversation.messages[-1].role == "system":
+        recorder.sync()  # --system changed a continued session's prompt: save where it changed
     return AskSession(conversation, settings, warn, store, recorder)
 
 
@@ -190,5 +192,5 @@ def keep_session_settings(conversation: Conversation, settings: Settings) -> Set
     else:
         conversation.model = settings.model
     if settings.sources.get("system_prompt") == COMMAND_LINE:
-        conversation.system_prompt = settings.system_prompt
+        conversation.change_system_prompt(settings.system_prompt)  # mid-session: from here on
     return settings

@@ -125,6 +125,8 @@ class ChatController:
         try:
             if self.engine is not None:
                 self.engine.prepare()
+            if self.busy:
+                return  # a reply streams: jsonschema waits for its first use (a tool call)
             import jsonschema  # noqa: F401
         except Exception:
             log.debug("preparing failed", exc_info=True)
@@ -169,8 +171,16 @@ class ChatController:
         self.emit(ConversationChanged(self.conversation))
 
     def set_system_prompt(self, text: str | None) -> None:
-        self.conversation.system_prompt = text or None
-        self.emit(ConversationChanged(self.conversation))
+        """Use `text` from the next request on. Mid-session the change is a `system` message at
+        this point of the conversation (shown and saved there); the prompt the session started
+        with stays as it was, for what came before."""
+        conversation = self.conversation
+        if (text or None) == conversation.current_system_prompt:
+            return
+        change = conversation.change_system_prompt(text)
+        if change is not None:
+            self.emit(MessageAdded(change))
+        self.emit(ConversationChanged(conversation))
 
     def set_temperature(self, temperature: float | None) -> None:
         if self.engine is not None:

@@ -144,10 +144,34 @@ class Conversation:
         self.messages.append(message)
         return message
 
+    @property
+    def current_system_prompt(self) -> str | None:
+        """The system prompt the next request uses: the latest change on the path (a `system`
+        message, kept where it took effect; empty = removed), else the one it started with
+        (`system_prompt`). A branch above a change goes back to the prompt before it."""
+        for m in reversed(self.messages):
+            if m.role == "system":
+                return m.content or None
+        return self.system_prompt
+
+    def change_system_prompt(self, text: str | None) -> Message | None:
+        """Use `text` (None or "": none) from the next request on. Mid-session the change is
+        a `system` message appended here (returned), so the log and the session show where it
+        took effect and the prompt the session started with stays for what came before."""
+        text = text or None
+        if text == self.current_system_prompt:
+            return None
+        if any(m.role in ("user", "assistant") for m in self.messages):
+            return self.add(Message(role="system", content=text or ""))
+        self.system_prompt = text
+        return None
+
     def to_api(self, *, legacy_functions: bool = False) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        if self.system_prompt:
-            out.append({"role": "system", "content": self.system_prompt})
+        # One system message first, whatever changed when: what every server accepts.
+        system_prompt = self.current_system_prompt
+        if system_prompt:
+            out.append({"role": "system", "content": system_prompt})
         for m in self.messages:
             if m.role == "system":
                 continue

@@ -104,6 +104,25 @@ class ResponseFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestRetrying:
+    """The request failed in a way worth retrying (429, 5xx, no connection) and is sent again
+    after `delay` seconds (the server's Retry-After when it gave one). `attempt` counts the
+    retries, from 1, of at most `attempts`."""
+
+    message_id: str  # the reply waiting for it
+    attempt: int
+    attempts: int
+    delay: float
+    reason: str  # "rate limited", "server error 503", "no connection", ...
+
+    @property
+    def notice(self) -> str:
+        """One line for a status bar: "rate limited, retrying in 3 s (1 of 2)"."""
+        seconds = f"{self.delay:.0f}" if self.delay >= 1 else f"{self.delay:.1f}"
+        return f"{self.reason}, retrying in {seconds} s ({self.attempt} of {self.attempts})"
+
+
+@dataclass(frozen=True, slots=True)
 class TurnFailed:
     """A human, one-line message saying what went wrong and what to do. Never a traceback,
     never the API key. Text received so far stays in the conversation."""
@@ -130,6 +149,7 @@ Event = (
     | ToolExecutionStarted
     | ToolResultReady
     | ResponseFinished
+    | RequestRetrying
     | TurnFailed
     | TurnEnded
 )

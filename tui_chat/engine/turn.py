@@ -27,6 +27,7 @@ from tui_chat.engine.events import (
     ErrorKind,
     Event,
     MessageAdded,
+    RequestRetrying,
     ResponseFinished,
     ToolCallCompleted,
     ToolExecutionStarted,
@@ -92,6 +93,7 @@ class ChatEngine:
         self.options = options  # mutable: the UI switches model between turns
         self.models = ModelCatalog()  # context windows and prices (factory fills it from settings)
         self._adapt: ServerAdaptations | None = None  # made with the first request
+        self._prepared = False  # prepare() has run (in a thread, or by the first request)
 
     @property
     def client(self) -> openai.AsyncOpenAI:
@@ -104,9 +106,12 @@ class ChatEngine:
     def prepare(self) -> None:
         """Import the SDK and make the client now (about a second, mostly imports and the TLS
         context), so the first request does not wait for them. Safe to run in a thread."""
+        import tui_chat.engine.retries
         import tui_chat.engine.stream  # noqa: F401  (imports openai)
 
-        _ = self.client
+        # The chat resource and its streaming wrappers are imported on first use: now, too.
+        _ = self.client.with_options(max_retries=0).chat.completions.with_streaming_response
+        self._prepared = True
 
     @property
     def adaptations(self) -> list[str]:
@@ -178,7 +183,12 @@ class ChatEngine:
         self, conversation: Conversation, reply: Message, assembler: StreamAssembler
     ) -> AsyncGenerator[Event, None]:
         """One request, streamed into `reply`. Any failure is raised as _ReplyFailed."""
-        # The SDK is imported with the first request, not when the engine is built.
+        # The SDK is imported with the first request, not when the engine is built; in a
+        # thread, so a request sent while the app's preload thread imports it waits without
+        # freezing the event loop (the import lock or the client's would block it).
+        if not self._prepared:
+            await asyncio.to_thread(self.prepare)
+        from tui_chat.engine.retries import retry_for
         from tui_chat.engine.stream import ServerAdaptations, open_stream, stream_events
 
         streaming = False
@@ -187,7 +197,19 @@ class ChatEngine:
         sent = time.monotonic()
         first: float | None = None  # one comparison per event: the meter's only streaming cost
         try:
-            stream = await open_stream(self.client, self._request(conversation), self._adapt)
+            # We retry, not the SDK, so the wait is an event the user sees ("rate limited, ...").
+            max_retries = self.client.max_retries
+            client = self.client.with_options(max_retries=0)
+            for retries_taken in itertools.count():
+                try:
+                    stream = await open_stream(client, self._request(conversation), self._adapt)
+                    break
+                except Exception as exc:
+                    retry = retry_for(exc, retries_taken, max_retries)
+                    if retry is None:
+                        raise
+                    yield RequestRetrying(reply.id, retries_taken + 1, max_retries, retry.delay, retry.reason)
+                    await asyncio.sleep(retry.delay)
             streaming = True
             async with contextlib.aclosing(stream_events(stream, assembler)) as events:
                 async for event in events:

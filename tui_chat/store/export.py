@@ -105,6 +105,10 @@ def to_markdown(conversation: Conversation, summary: SessionSummary) -> str:
 def _markdown_message(message: Message) -> list[str]:
     if message.role in ("tool", "function"):
         return _markdown_tool_result(message)
+    if message.role == "system":  # a change mid-session, where it took effect
+        if not message.content:
+            return ["## System prompt removed", "", "*(from here on)*"]
+        return ["## System prompt changed", "", "*(from here on)*", "", *_quoted(message.content)]
     out = [f"## {message.role.capitalize()}", ""]
     if message.reasoning:
         out += ["<details><summary>Thinking</summary>", "", *_quoted(message.reasoning), "", "</details>", ""]

@@ -421,7 +421,7 @@ class ChatApp(App[None]):
         await self._fresh(system_prompt=self.settings.system_prompt)
 
     async def action_clear(self) -> None:
-        await self._fresh(system_prompt=self.conversation.system_prompt)
+        await self._fresh(system_prompt=self.conversation.current_system_prompt)
 
     async def _fresh(self, *, system_prompt: str | None) -> None:
         await prompt_flow.open_conversation(self, None, system_prompt=system_prompt)

@@ -93,7 +93,7 @@ def edit_system_prompt(app: ChatApp) -> None:
             save_in_background(app, ("system_prompt",), result.text, "Not saved as the default")
         app.notify("System prompt updated" if result.text else "System prompt removed", timeout=2)
 
-    app.push_screen(SystemPromptScreen(app.conversation.system_prompt or ""), chosen)
+    app.push_screen(SystemPromptScreen(app.conversation.current_system_prompt or ""), chosen)
 
 
 def edit_tool_policies(app: ChatApp) -> None:

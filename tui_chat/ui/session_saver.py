@@ -30,6 +30,7 @@ from tui_chat.engine.events import (
     MessageAdded,
     MessagesRemoved,
     ReasoningDelta,
+    RequestRetrying,
     ResponseFinished,
     SendRefused,
     TextDelta,
@@ -126,7 +127,7 @@ class SessionSaver:
                 # A new model or system prompt is saved with the session (an empty chat is not).
                 if not self._closed and conversation.messages:
                     self.recorder.sync()
-            case TurnStarted() | TurnClosed() | SendRefused():
+            case TurnStarted() | TurnClosed() | SendRefused() | RequestRetrying():
                 pass
             case _:
                 assert_never(event)

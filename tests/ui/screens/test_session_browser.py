@@ -100,6 +100,9 @@ def save(
     return conv
 
 
+save_session = save
+
+
 @pytest.fixture
 def sessions(store: SessionStore) -> dict[str, Conversation]:
     return {
@@ -461,6 +464,13 @@ def test_relative_time(ago: float, shown: str) -> None:
 
 def test_browser_snapshot(snap_compare: Any, tmp_path: Path) -> None:
     with SessionStore.open(tmp_path / "snapshot.db") as store:
+        # Fixed ids: the rows show their first characters.
+        fixed = iter(f"{n:x}{n:x}{n:x}" * 8 for n in range(10, 16))
+
+        def save(store: SessionStore, conv: Conversation, **kwargs: Any) -> Conversation:
+            conv.id = next(fixed)[:32]
+            return save_session(store, conv, **kwargs)
+
         save(store, chat("How do I make pancakes?", "Mix flour, eggs and milk."), hours_ago=0.1)
         save(store, weather_conversation(), hours_ago=5)
         save(
@@ -489,3 +499,52 @@ def test_browser_snapshot(snap_compare: Any, tmp_path: Path) -> None:
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=(100, 24), run_before=run_before)
+
+
+async def test_ctrl_t_keeps_the_highlighted_session_in_a_long_list(store: SessionStore) -> None:
+    # More sessions than the first screenful the list shows before the rest, so the session
+    # highlighted far down is not among the first rows shown after ctrl+t.
+    for n in range(70):
+        save(store, chat(f"Question {n}", "Answer."), hours_ago=n + 1, archived=n % 3 == 0)
+    app = BrowserApp(store)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await app.results()
+        await pilot.press("down", "end")
+        await pilot.pause()
+        target = app.browser.selected
+        assert target is not None and target.title == "Question 68"
+        await pilot.press("ctrl+t")
+        assert await app.results() == ("", 70)
+        assert app.browser.selected is not None and app.browser.selected.session_id == target.session_id
+        await pilot.press("ctrl+t")
+        assert await app.results() == ("", 46)
+        assert app.browser.selected is not None and app.browser.selected.session_id == target.session_id
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 110, 160])
+async def test_details_line_up_in_columns_and_same_titles_get_a_short_id(
+    store: SessionStore, width: int
+) -> None:
+    twins = [save(store, chat("Plan the trip", "Sure."), hours_ago=h) for h in (1, 2)]
+    long_one = chat(
+        "Explain Rust lifetimes", "A.", "B?", "C.", "D?", "E.", "F?", "G.", "H?", "I.", "J?", "K."
+    )
+    long_one.model = "a-much-longer-model-name"
+    save(store, long_one, hours_ago=30)
+    save(store, chat("An old question about flour types", "Bread flour."), hours_ago=24 * 9)
+    app = BrowserApp(store)
+    async with app.run_test(size=(width, 20)):
+        assert await app.results() == ("", 4)
+        rows = [line.strip("│▊▎ ") for line in screen_text(app).splitlines()]
+        rows = [row for row in rows if row.startswith(("Plan", "Explain", "An old"))]
+        assert len(rows) == 4, screen_text(app)
+        # The short id (last) starts, and the message count (right-aligned) ends, at the same
+        # column in every row.
+        assert len({row.rindex(" ") for row in rows}) == 1, rows
+        if "messages" in rows[0]:
+            assert len({row.index("messages") for row in rows}) == 1, rows
+        if width >= 110:
+            assert all("messages" in row and ("ago" in row or "-" in row) for row in rows), rows
+        shown = [row.split()[-1] for row in rows[:2]]
+        twin_ids = [t.id for t in twins]
+        assert len(set(shown)) == 2 and all(any(i.startswith(s) for i in twin_ids) for s in shown), rows

@@ -32,6 +32,7 @@ from tui_chat.engine.events import (
     MessageAdded,
     MessagesRemoved,
     ReasoningDelta,
+    RequestRetrying,
     ResponseFinished,
     SendRefused,
     TextDelta,
@@ -52,6 +53,7 @@ from tui_chat.ui.widgets.messages import (
     ErrorMessage,
     MessageView,
     OlderMessages,
+    SystemPromptChange,
     UserMessage,
     WelcomeMessage,
 )
@@ -69,7 +71,7 @@ PRUNE_AT = 2 * WINDOW
 
 def displayed(message: Message) -> bool:
     """Whether a message gets a widget of its own (tool results show inside the reply)."""
-    return message.role in ("user", "assistant")
+    return message.role in ("user", "assistant", "system")  # system: a mid-session prompt change
 
 
 @dataclass
@@ -194,6 +196,8 @@ class ChatLog(FollowingLog, can_focus=True):
         view: MessageView
         if message.role == "user":
             view = UserMessage(message, classes="message user")
+        elif message.role == "system":
+            view = SystemPromptChange(message, classes="message system")
         else:
             continuation = previous is not None and previous.role in ("tool", "function", "assistant")
             view = AssistantMessage(
@@ -375,6 +379,10 @@ class ChatLog(FollowingLog, can_focus=True):
                 view = self._views.get(event.message_id)
                 if isinstance(view, AssistantMessage):
                     view.finish()
+            case RequestRetrying():
+                view = self._views.get(event.message_id)
+                if isinstance(view, AssistantMessage):
+                    view.show_retrying(event.notice)
             case TurnFailed():
                 self._remove_welcome()
                 self.mount(ErrorMessage(event.kind, event.message))
@@ -401,6 +409,9 @@ class ChatLog(FollowingLog, can_focus=True):
         elif message.role == "user" and message.id not in self._views:
             self.add_message(message)
             self.anchor()  # the user's own message: follow the reply to come
+        elif message.role == "system":
+            self.add_message(message)
+            self.anchor()
 
     def _messages_removed(self, event: MessagesRemoved) -> None:
         """Regenerate keeps the user's message and removes what was shown after it; an edit

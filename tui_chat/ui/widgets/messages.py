@@ -82,6 +82,22 @@ class UserMessage(MessageView):
             yield SentAttachments(self.message.attachments)
 
 
+class SystemPromptChange(MessageView):
+    """Where the system prompt changed mid-session: the requests after this use it."""
+
+    def compose(self) -> ComposeResult:
+        text = self.message.content
+        header = "System prompt from here on" if text else "System prompt removed from here on"
+        yield Static(
+            Content.assemble(
+                ("⚙ " + header, "bold $text-secondary"), ("  " + clock(self.message.created), "dim")
+            ),
+            classes="message-header",
+        )
+        if text:
+            yield Static(literal(text), classes="message-body", markup=False)
+
+
 class ToolCallLine(Static):
     """One tool call inside a reply: name, arguments (one line), status, duration."""
 
@@ -167,6 +183,7 @@ class AssistantMessage(MessageView):
         self.body = ReplyBody(clean(message.content), streaming=message.status == "streaming")
         self.status_line = Static(classes="message-status", markup=False)
         self.stats = ReplyStats()  # tokens and speed, once finished (reply_stats.py)
+        self._retrying = ""  # "rate limited, retrying in 3 s (1 of 2)" while the request waits
         self.set_class(continuation, "-continuation")
         self._update_status()
 
@@ -344,6 +361,11 @@ class AssistantMessage(MessageView):
 
     # --- status -------------------------------------------------------------------------------
 
+    def show_retrying(self, notice: str) -> None:
+        """The request is sent again soon: say why and when, instead of "waiting"."""
+        self._retrying = notice
+        self._update_status()
+
     def _key(self, binding_id: str) -> str:
         key_for = getattr(self.app, "key_for", None) if self.is_attached else None
         return (key_for(binding_id) if callable(key_for) else "") or _DEFAULT_KEYS.get(binding_id, "")
@@ -356,7 +378,8 @@ class AssistantMessage(MessageView):
             status.remove_class(cls)
         if message.status == "streaming" and self._finishing is None:
             if not self._got_output:
-                text = Content.styled("… waiting for the model (esc stops)", "italic")
+                waiting = self._retrying or "waiting for the model"
+                text = Content.styled(f"… {waiting} (esc stops)", "italic")
                 status.add_class("-waiting")
         elif message.status == "interrupted" and message.status_detail in (None, "stopped"):
             if self._got_output:

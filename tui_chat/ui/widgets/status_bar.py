@@ -27,6 +27,7 @@ from tui_chat.engine.events import (
     MessageAdded,
     MessagesRemoved,
     ReasoningDelta,
+    RequestRetrying,
     ResponseFinished,
     SendRefused,
     TextDelta,
@@ -95,6 +96,7 @@ class StatusBar(Static):
         self.budget_of: BudgetSource | None = None
         self.prices_of: PriceSource | None = None
         self._conversation: Conversation | None = None
+        self._retrying = False  # the state shows a retry notice until the reply starts
 
     def render(self) -> Content:
         segments = self._segments()
@@ -172,7 +174,12 @@ class StatusBar(Static):
         """Follow the controller's event stream: state, model and the session's tokens."""
         match event:
             case TextDelta() | ReasoningDelta() | ToolCallArgumentsDelta():
-                pass  # the most frequent: first
+                if self._retrying:  # the most frequent: first
+                    self._retrying = False
+                    self.state = "streaming"
+            case RequestRetrying():
+                self._retrying = True
+                self.state = event.notice
             case ResponseFinished(usage=usage):
                 self.add_usage(usage)
                 self.update_context()
@@ -182,6 +189,7 @@ class StatusBar(Static):
             case TurnFailed(kind=kind):
                 self._last_failure = kind
             case TurnClosed():
+                self._retrying = False
                 # "ready" would be a promise the server just broke; the next request tries again.
                 self.state = "unreachable" if self._last_failure == "connection" else "ready"
                 self.update_context()

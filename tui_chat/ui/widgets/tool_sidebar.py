@@ -24,6 +24,7 @@ from tui_chat.engine.events import (
     MessageAdded,
     MessagesRemoved,
     ReasoningDelta,
+    RequestRetrying,
     ResponseFinished,
     SendRefused,
     TextDelta,
@@ -236,6 +237,7 @@ class ToolSidebar(VerticalScroll):
                 | TurnStarted()
                 | TurnClosed()
                 | SendRefused()
+                | RequestRetrying()
             ):
                 return
             case _:

@@ -61,11 +61,47 @@ def highlighted(hit: SearchHit) -> Content:
     return Content("").join(parts)
 
 
+SHORT_ID = 6  # characters of a session id shown (more when needed to tell them apart)
+MIN_TITLE = 16  # columns the title keeps before the details give way
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The widths of the details, the same for every row of a list so they line up."""
+
+    model: int
+    count: int
+    when: int
+    id_length: int
+    # Columns given up first when the list is narrow; the short id stays longest when
+    # sessions share a title (it is then what tells them apart).
+    drop_order: tuple[str, ...]
+
+    @classmethod
+    def of(cls, entries: list[Entry], now: float) -> Columns:
+        ids = [e.session_id for e in entries]
+        length = SHORT_ID
+        while length < 32 and len({i[:length] for i in ids}) < len(set(ids)):
+            length += 1
+        titles = [" ".join((e.title or UNTITLED).split()) for e in entries]
+        shared = len(set(titles)) < len(titles)
+        return cls(
+            model=max((len(e.model or "") for e in entries), default=0),
+            count=max((len(message_count_text(e.message_count)) for e in entries), default=0),
+            when=max((len(relative_time(e.updated, now)) for e in entries), default=0),
+            id_length=length,
+            drop_order=("model", "count", "when", "id") if shared else ("model", "id", "count", "when"),
+        )
+
+
 class SessionRow(Visual):
-    """Title on the left, model / messages / last use on the right; a search hit's snippet on a
+    """Title on the left; model, messages, last use and a short id in aligned columns on the
+    right (the least useful give way first at narrow widths); a search hit's snippet on a
     second line. Laid out at whatever width the list has."""
 
-    def __init__(self, entry: Entry, now: float, *, is_open: bool = False) -> None:
+    def __init__(
+        self, entry: Entry, now: float, *, is_open: bool = False, columns: Columns | None = None
+    ) -> None:
         self.entry = entry
         hit = entry.hit
         if hit is not None and hit.message_id is None:  # the title matched
@@ -74,25 +110,37 @@ class SessionRow(Visual):
             self.title = visible_literal(" ".join((entry.title or UNTITLED).split()))
         if is_open:
             self.title = self.title + Content("  (open)").stylize("$text-primary")
-        details = [
-            entry.model or "",
-            message_count_text(entry.message_count),
-            relative_time(entry.updated, now),
-        ]
-        meta = Content("  ").join(Content(d) for d in details if d)
         if entry.archived:
-            meta = Content("archived").stylize("$text-warning") + "  " + meta
-        self.meta = meta.stylize("$text-muted")
+            self.title = self.title + Content("  archived").stylize("$text-warning")
+        columns = columns or Columns.of([entry], now)
+        self.cells = {  # in display order; each padded to its column
+            "model": Content(entry.model or "").truncate(columns.model, pad=True),
+            "count": Content(message_count_text(entry.message_count).rjust(columns.count)),
+            "when": Content(relative_time(entry.updated, now).ljust(columns.when)),
+            "id": Content(entry.session_id[: columns.id_length]).stylize("$text-secondary"),
+        }
+        self.drop_order = columns.drop_order
         self.snippet: Content | None = None
         if hit is not None and hit.message_id is not None:
             role = Content(f"{hit.role or 'message'}: ").stylize("$text-muted")
             self.snippet = Content("  ") + role + highlighted(hit)
 
+    def _meta(self, width: int) -> Content:
+        """The detail columns that fit beside MIN_TITLE columns of title."""
+        shown = [name for name, cell in self.cells.items() if cell.cell_length]
+        for name in (None, *self.drop_order):
+            if name in shown:
+                shown.remove(name)
+            used = sum(self.cells[n].cell_length + 2 for n in shown)
+            if width - used >= MIN_TITLE:
+                break
+        return Content("  ").join(self.cells[n] for n in shown).stylize("$text-muted")
+
     def _lines(self, width: int) -> Content:
-        meta_width = self.meta.cell_length
-        if width >= meta_width + 12:
-            title = self.title.truncate(width - meta_width - 2, ellipsis=True, pad=True)
-            first = title + "  " + self.meta
+        meta = self._meta(width)
+        if meta.cell_length:
+            title = self.title.truncate(width - meta.cell_length - 2, ellipsis=True, pad=True)
+            first = title + "  " + meta
         else:
             first = self.title.truncate(width, ellipsis=True)
         if self.snippet is None:

@@ -36,6 +36,7 @@ from tui_chat.store import SearchHit, SessionSummary, StoreError
 from tui_chat.ui.screens.session_browser.dialogs import ConfirmDeleteScreen, RenameSessionScreen
 from tui_chat.ui.screens.session_browser.rows import (
     UNTITLED,
+    Columns,
     Entry,
     SearchBox,
     SessionList,
@@ -145,6 +146,7 @@ class SessionBrowser(ModalScreen[str | None]):
         self.debounce = debounce
         self.now = now
         self.show_archived = False
+        self._keep: str | None = None  # see _show
         self.entries: list[Entry] = []
         self._query = ""  # what the list shows results for
         self._generation = 0  # bumped per query; late results of older ones are dropped
@@ -230,15 +232,21 @@ class SessionBrowser(ModalScreen[str | None]):
         if generation != self._generation:
             return  # a newer query is on its way
         session_list = self.query_one(SessionList)
-        keep = session_list.highlighted_option.id if session_list.highlighted_option else None
+        # The session to keep highlighted: the one the user chose, even when the first rows of
+        # a long list did not include it (the highlight then sits elsewhere until the rest).
+        keep = self._keep or (session_list.highlighted_option.id if session_list.highlighted_option else None)
+        self._keep = None
         old_index = session_list.highlighted
         searching = _is_search(text)
         new_search = text != self._query
         self._query = text
         self.entries = entries
         now = self.now()
+        columns = Columns.of(entries, now)
         session_list.set_options(
-            Option(SessionRow(e, now, is_open=e.session_id == self.current_id), id=e.session_id)
+            Option(
+                SessionRow(e, now, is_open=e.session_id == self.current_id, columns=columns), id=e.session_id
+            )
             for e in entries
         )
         if entries:
@@ -247,6 +255,9 @@ class SessionBrowser(ModalScreen[str | None]):
                 index = 0
             elif keep in ids:
                 index = ids.index(keep)
+            elif not complete:
+                self._keep = keep
+                index = min(old_index or 0, len(entries) - 1)
             else:  # the highlighted one went away (deleted, archived): stay in place
                 index = min(old_index or 0, len(entries) - 1)
             session_list.highlighted = index
