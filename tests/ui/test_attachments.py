@@ -88,6 +88,8 @@ async def test_a_chip_is_removed_by_a_click_or_a_key(fake_server: FakeServer) ->
     async with app.run_test(size=SIZE) as pilot:
         assert tray(app).attach("README.md") and tray(app).attach("shot.png")
         await wait_for(pilot, lambda: len(chips(app)) == 2)
+        # A click lands where the chip is drawn: wait until the layout has placed it.
+        await wait_for(pilot, lambda: app.query(AttachmentChip).first().region.width > 0)
         await pilot.click(AttachmentChip)
         await wait_for(pilot, lambda: len(chips(app)) == 1)
         assert chips(app)[0].startswith("shot.png")
