@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from tui_chat.engine.conversation import Conversation
 from tui_chat.engine.events import (
+    BranchSwitched,
     ChatEvent,
     ConversationChanged,
     ConversationOpened,
@@ -117,6 +118,7 @@ class StatusBar(Static):
                 | ToolResultReady()
                 | TurnEnded()
                 | MessagesRemoved()
+                | BranchSwitched()
                 | SendRefused()
             ):
                 pass

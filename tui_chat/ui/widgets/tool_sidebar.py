@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from tui_chat.engine.conversation import Conversation, Message, answered_calls
 from tui_chat.engine.events import (
+    BranchSwitched,
     ChatEvent,
     ConversationChanged,
     ConversationOpened,
@@ -228,6 +229,9 @@ class ToolSidebar(VerticalScroll):
                 # Regenerate / edit: what stays (a conversation ending with the user's
                 # message keeps its turn open for the calls to come).
                 self.show_history(conversation)
+                return
+            case BranchSwitched(conversation=conversation):
+                self.show_history(conversation)  # the calls of the branch now on screen
                 return
             case (
                 ResponseFinished()
