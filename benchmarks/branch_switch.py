@@ -83,12 +83,22 @@ async def shown(app: ChatApp, conversation: Conversation) -> float:
     return done
 
 
+def switch_painted(app: ChatApp, conversation: Conversation, target: Message | None) -> bool:
+    if target is None:
+        return last_message_painted(app, conversation)
+    view = app.chat_log.view_of(target.id)
+    return view is not None and bool(view.region) and bool(app.chat_log.region.overlaps(view.region))
+
+
 async def switched_in_app(app: ChatApp, conversation: Conversation, message_id: str, step: int) -> float:
     """`ChatController.switch_branch` until the new branch is on screen (log and sidebar)."""
     started = time.perf_counter()
-    message = next(m for m in conversation.messages if m.id == message_id)
-    assert app.controller.switch_branch(message, step)
-    while not (last_message_painted(app, conversation) and sidebar_filled(app, conversation)):
+    index = next(i for i, m in enumerate(conversation.messages) if m.id == message_id)
+    assert app.controller.switch_branch(conversation.messages[index], step)
+    # Shown: the new version's view is painted where the old one was (the log stays where the
+    # user reads; at the second question it shows the branch's tail, as on opening).
+    target = conversation.messages[index] if index >= len(conversation.messages) - 4 else None
+    while not (switch_painted(app, conversation, target) and sidebar_filled(app, conversation)):
         await asyncio.sleep(0.005)
         if time.perf_counter() - started > 60:
             raise SystemExit("not shown within 60 s")

@@ -424,7 +424,10 @@ class ChatApp(App[None]):
             return
         if self._refused("switch versions"):
             return
+        editing = self.controller.editing
         self.controller.switch_branch(view.message, step)  # the log redraws below it
+        if editing is not None and self.controller.editing is None:
+            self._show_editing(False)  # the edited message went off screen with its branch
 
     def action_fork_here(self) -> None:
         """Copy the path up to the selected message (else the whole branch) into a new session."""
@@ -443,7 +446,10 @@ class ChatApp(App[None]):
     def show_message(self, message_id: str) -> None:
         """Show the branch of the open conversation that holds `message_id` (a search hit)."""
         if not self._refused("open another version"):
+            editing = self.controller.editing
             self.controller.show_message(message_id)
+            if editing is not None and self.controller.editing is None:
+                self._show_editing(False)
 
     def _selected_view(self) -> MessageView | None:
         selected = self.chat_log.selected

@@ -433,19 +433,21 @@ class ChatLog(FollowingLog, can_focus=True):
         shown under it and mount the path's messages from there down."""
         messages = self.conversation.messages
         start = 0 if after is None else next((i + 1 for i, m in enumerate(messages) if m is after), None)
-        anchor_view = self._views.get(after.id) if after is not None else None
-        below = [] if start is None else [i for i in range(start, len(messages)) if displayed(messages[i])]
-        if start is None or start < self._first_index or (after is not None and anchor_view is None):
+        if start is None or start < self._first_index:
             await self.show_conversation(self.conversation)  # the change is above what is mounted
             return
+        below = [i for i in range(start, len(messages)) if displayed(messages[i])]
         if len(below) > WINDOW:
             await self.show_conversation(self.conversation)  # a long branch: only its tail
             return
+        # From the first view of a message no longer above the change (`after` may be a tool
+        # result, shown inside the reply above it): errors before that view belong above.
+        kept = {m.id for m in messages[self._first_index : start]}
         children = list(self.children)
-        cut = children.index(anchor_view) + 1 if anchor_view is not None else 0
-        # From the first message view below `after`: errors shown right under it belong to it.
-        while cut < len(children) and not isinstance(children[cut], MessageView):
-            cut += 1
+        cut = next(
+            (i for i, c in enumerate(children) if isinstance(c, MessageView) and c.message.id not in kept),
+            len(children),
+        )
         doomed = [c for c in children[cut:] if isinstance(c, MessageView | ErrorMessage)]
         for child in doomed:
             if isinstance(child, MessageView):

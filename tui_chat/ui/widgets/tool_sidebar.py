@@ -231,7 +231,9 @@ class ToolSidebar(VerticalScroll):
                 self.show_history(conversation)
                 return
             case BranchSwitched(conversation=conversation):
-                self.show_history(conversation)  # the calls of the branch now on screen
+                # The calls of the branch now on screen, built (as on opening) once the log
+                # has painted it, its last turns first.
+                self.show_history_later(conversation)
                 return
             case (
                 ResponseFinished()
