@@ -455,7 +455,9 @@ class ChatLog(FollowingLog, can_focus=True):
         self._views_removed()
         if self.selected is not None and self.selected in doomed:
             self._set_selected(None)
-        await self.remove_children(doomed)
+        # Not awaited: pruning waits for the widgets' own queues (most of a second with a long
+        # log on screen) and the new views can be mounted meanwhile, after them.
+        self.remove_children(doomed)
         widgets = self._build(below)
         if widgets:
             self._remove_welcome()
