@@ -92,8 +92,8 @@ class UserMessage(MessageView):
         yield Static(
             Content.assemble(
                 ("You", "bold"),
+                *branch_marker(self.message.id, self.branching),  # first: narrow windows cut the end
                 ("  " + clock(self.message.created), "dim"),
-                *branch_marker(self.message.id, self.branching),
             ),
             classes="message-header",
         )
@@ -218,10 +218,10 @@ class AssistantMessage(MessageView):
 
     def _header(self) -> Content:
         parts: list[tuple[str, str] | str] = [("Assistant", "bold")]
+        parts += branch_marker(self.message.id, self.branching)  # first: narrow windows cut the end
         if self.message.model:
             parts.append(("  " + clean(self.message.model), "dim"))
         parts.append(("  " + clock(self.message.created), "dim"))
-        parts += branch_marker(self.message.id, self.branching)
         return Content.assemble(*parts)
 
     def refresh_header(self) -> None:
