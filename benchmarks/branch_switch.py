@@ -11,8 +11,11 @@ turn's answer a regenerated sibling. Saves it to a throwaway store and prints, m
   save the leaf), and the in-memory `switch_sibling` plus `SessionRecorder.branch_changed`;
 - app (120x40, run_test): opening the session (`load_conversation`, over another 1,000-message
   session on screen, as from the browser) until its last message is on screen and the sidebar
-  filled, and a switch at the second question shown the same way (switch_sibling, then
-  `load_conversation` of the new path: the most a branch UI would redraw).
+  filled, and a switch at the second question shown the same way, three ways: switch_sibling
+  then `load_conversation` of the new path (a full re-mount: the most a branch UI would
+  redraw), the app's own switch (`ChatController.switch_branch`: the log redraws only below
+  the switch, here the whole tail), and the app's switch at the last answer (a regenerated
+  sibling added for it: only that reply is redrawn).
 
     python benchmarks/branch_switch.py [--messages 1000] [--runs 3]
 
@@ -80,9 +83,34 @@ async def shown(app: ChatApp, conversation: Conversation) -> float:
     return done
 
 
-async def app_figures(conversation: Conversation, switch_at: str) -> tuple[float, float]:
+def switch_painted(app: ChatApp, conversation: Conversation, target: Message | None) -> bool:
+    if target is None:
+        return last_message_painted(app, conversation)
+    view = app.chat_log.view_of(target.id)
+    return view is not None and bool(view.region) and bool(app.chat_log.region.overlaps(view.region))
+
+
+async def switched_in_app(app: ChatApp, conversation: Conversation, message_id: str, step: int) -> float:
+    """`ChatController.switch_branch` until the new branch is on screen (log and sidebar)."""
+    started = time.perf_counter()
+    index = next(i for i, m in enumerate(conversation.messages) if m.id == message_id)
+    assert app.controller.switch_branch(conversation.messages[index], step)
+    # Shown: the new version's view is painted where the old one was (the log stays where the
+    # user reads; at the second question it shows the branch's tail, as on opening).
+    target = conversation.messages[index] if index >= len(conversation.messages) - 4 else None
+    while not (switch_painted(app, conversation, target) and sidebar_filled(app, conversation)):
+        await asyncio.sleep(0.005)
+        if time.perf_counter() - started > 60:
+            raise SystemExit("not shown within 60 s")
+    return time.perf_counter() - started
+
+
+async def app_figures(conversation: Conversation, switch_at: str) -> tuple[float, float, float, float]:
     settings = Settings(model="fake-model", base_url="http://127.0.0.1:9/v1", api_key="x")
     app = ChatApp(settings, freeze_gc=False)
+    last = conversation.messages[-1]  # a regenerated last answer, to switch near the bottom
+    add_sibling(conversation, last.id, Message("assistant", "Another last answer."))
+    show_branch(conversation, last.id, now=time.time())
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await shown(app, long_session(len(conversation.messages)))  # a session already on screen,
@@ -95,7 +123,13 @@ async def app_figures(conversation: Conversation, switch_at: str) -> tuple[float
         switched += await shown(app, conversation)
         await pilot.pause()
         switch_sibling(conversation, conversation.messages[4].id, -1, now=time.time())  # back
-    return opened, switched
+        await shown(app, conversation)
+        await pilot.pause()
+        at_end = await switched_in_app(app, conversation, last.id, +1)  # on the original branch
+        await pilot.pause()
+        in_app = await switched_in_app(app, conversation, switch_at, +1)
+        await pilot.pause()
+    return opened, switched, in_app, at_end
 
 
 def main() -> None:
@@ -136,17 +170,26 @@ def main() -> None:
         store.close()
     print(f"store: load {load_ms:.1f} ms, switch_branch (load + save) {switch_ms:.1f} ms,")
     print(f"       in-memory switch_sibling + recorder.branch_changed {memory_ms:.1f} ms")
-    opens, switches = [], []
+    opens, switches, in_apps, at_ends = [], [], [], []
     for run in range(args.runs):
         fresh, at = branched_session(args.messages)
-        opened, switched = asyncio.run(app_figures(fresh, at))
+        opened, switched, in_app, at_end = asyncio.run(app_figures(fresh, at))
         opens.append(opened)
         switches.append(switched)
-        print(f"run {run + 1}: open {opened:.2f} s, switch at the second question shown {switched:.2f} s")
-    print(
-        f"median: open {statistics.median(opens):.2f} s, switch {statistics.median(switches):.2f} s "
-        f"({statistics.median(switches) / statistics.median(opens):.0%} of the open)"
-    )
+        in_apps.append(in_app)
+        at_ends.append(at_end)
+        print(
+            f"run {run + 1}: open {opened:.3f} s; switch at the second question shown: re-mount "
+            f"{switched:.3f} s, app {in_app:.3f} s; app switch at the last answer {at_end:.3f} s"
+        )
+    opened = statistics.median(opens)
+    for label, figures in (
+        ("switch at the second question, full re-mount", switches),
+        ("switch at the second question, the app's", in_apps),
+        ("switch at the last answer, the app's", at_ends),
+    ):
+        median = statistics.median(figures)
+        print(f"median {label}: {median:.3f} s ({median / opened:.0%} of the open, {opened:.3f} s)")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ from tests.engine.support import make_engine
 from tests.fakeserver import FakeServer, text_reply
 from tui_chat.engine.controller import ChatController
 from tui_chat.engine.conversation import Conversation, Message, ToolCall
+from tui_chat.engine.conversation_tree import Branching
 from tui_chat.engine.events import (
+    BranchSwitched,
     ChatEvent,
     ConversationChanged,
     ConversationOpened,
@@ -97,7 +99,7 @@ async def test_a_sent_message_and_its_reply_arrive_as_one_ordered_stream(
     assert not controller.busy
 
 
-async def test_regenerate_removes_the_old_reply_first_and_keeps_its_text_as_a_version(
+async def test_regenerate_cuts_the_old_reply_from_the_path_and_keeps_it_as_a_sibling(
     fake_server: FakeServer, api_client: openai.AsyncOpenAI
 ) -> None:
     fake_server.script(text_reply("first answer"), text_reply("second answer"))
@@ -116,11 +118,13 @@ async def test_regenerate_removes_the_old_reply_first_and_keeps_its_text_as_a_ve
     assert isinstance(events[1], TurnStarted)
     reply = controller.conversation.last("assistant")
     assert reply is not None and reply.content == "second answer"
-    assert reply.previous_versions == ["first answer"]
+    tree = controller.conversation.tree
+    assert [m.content for m in tree.siblings(reply.id)] == ["first answer", "second answer"]
+    assert tree.branching(reply.id) == Branching(2, 2)
     assert [m.role for m in controller.conversation.messages] == ["user", "assistant"]
 
 
-async def test_sending_an_edited_message_removes_the_old_exchange_then_adds_the_new_one(
+async def test_sending_an_edited_message_cuts_the_old_exchange_then_adds_its_sibling(
     fake_server: FakeServer, api_client: openai.AsyncOpenAI
 ) -> None:
     fake_server.script(text_reply("one"), text_reply("two"))
@@ -138,6 +142,63 @@ async def test_sending_an_edited_message_removes_the_old_exchange_then_adds_the_
     assert removed.messages[0] is old
     assert isinstance(added, MessageAdded) and added.message is new
     assert [m.content for m in controller.conversation.messages] == ["first", "two"]
+    assert [m.content for m in controller.conversation.tree.siblings(new.id)] == ["frist", "first"]
+    assert controller.conversation.tree.children(old.id)[0].content == "one"  # kept below it
+
+
+async def test_any_user_message_can_be_edited_and_any_reply_regenerated(
+    fake_server: FakeServer, api_client: openai.AsyncOpenAI
+) -> None:
+    fake_server.script(text_reply("a1"), text_reply("a2"), text_reply("a1 again"), text_reply("b"))
+    controller, host, _ = controller_for(api_client)
+    first = controller.send("q1")
+    assert first is not None
+    await host.wait()
+    controller.send("q2")
+    await host.wait()
+    first_reply = controller.conversation.messages[1]
+
+    assert controller.regenerate(first_reply)  # not the last reply
+    await host.wait()
+    assert [m.content for m in controller.conversation.messages] == ["q1", "a1 again"]
+    assert fake_server.chat_requests[2].json["messages"] == [{"role": "user", "content": "q1"}]
+    assert controller.start_edit(first) == "q1"  # not the last question
+    controller.send("q1 edited")
+    await host.wait()
+
+    conversation = controller.conversation
+    assert [m.content for m in conversation.messages] == ["q1 edited", "b"]
+    assert [m.content for m in conversation.tree.siblings(first.id)] == ["q1", "q1 edited"]
+    assert [m.content for m in conversation.tree.children(first.id)] == ["a1", "a1 again"]
+    assert len(conversation.tree) == 7  # nothing was deleted
+
+
+async def test_switching_a_branch_emits_where_it_changed_and_is_refused_while_busy(
+    fake_server: FakeServer, api_client: openai.AsyncOpenAI
+) -> None:
+    fake_server.script(text_reply("one"), text_reply("two"), text_reply("slow " * 40, delay=0.05))
+    controller, host, events = controller_for(api_client)
+    user = controller.send("q")
+    await host.wait()
+    assert controller.regenerate()
+    await host.wait()
+    second = controller.conversation.messages[1]
+    events.clear()
+
+    assert controller.switch_branch(second, -1)
+    (switched,) = events
+    assert isinstance(switched, BranchSwitched)
+    assert switched.after is user and switched.message.content == "one"
+    assert [m.content for m in controller.conversation.messages] == ["q", "one"]
+    assert not controller.switch_branch(switched.message, -1)  # past the first
+
+    controller.send("more")
+    while not any(isinstance(e, TextDelta) for e in events):
+        await asyncio.sleep(0.01)  # polling for a condition, not a fixed wait
+    assert not controller.switch_branch(switched.message, +1)  # the reply streams under it
+    assert not controller.regenerate(switched.message)
+    await host.wait()
+    assert [m.content for m in controller.conversation.messages][:2] == ["q", "one"]
 
 
 async def test_stopping_ends_the_turn_as_interrupted_then_closes_it(

@@ -172,15 +172,18 @@ async def test_regenerate_replaces_the_reply_and_keeps_the_old_one(fake_server: 
             ("assistant", "second version"),
         ]
         reply = app.conversation.messages[1]
-        assert reply.previous_versions == ["first version"]
+        siblings = app.conversation.tree.siblings(reply.id)
+        assert [m.content for m in siblings] == ["first version", "second version"]
         (view,) = replies(app)
         assert view.markdown_source == "second version"
-        assert "version 2" in str(view.query_one(".message-header").render())
+        assert "‹ 2/2 ›" in str(view.query_one(".message-header").render())
         # The re-run sent the same question without the replaced reply.
         assert [m["role"] for m in fake_server.chat_requests[1].json["messages"]] == ["user"]
 
 
-async def test_edit_last_message_and_resend_replaces_the_exchange(fake_server: FakeServer) -> None:
+async def test_edit_last_message_and_resend_shows_the_new_version_and_keeps_the_old(
+    fake_server: FakeServer,
+) -> None:
     fake_server.script(text_reply("about cats"), text_reply("about dogs"))
     app = make_app(fake_server)
     async with app.run_test(size=SIZE) as pilot:
@@ -199,6 +202,10 @@ async def test_edit_last_message_and_resend_replaces_the_exchange(fake_server: F
         ]
         assert [v.message.content for v in user_views(app)] == ["tell me about dogs"]
         assert [v.markdown_source for v in replies(app)] == ["about dogs"]
+        (question,) = user_views(app)
+        assert "‹ 2/2 ›" in str(question.query_one(".message-header").render())
+        siblings = app.conversation.tree.siblings(question.message.id)
+        assert [m.content for m in siblings] == ["tell me about cats", "tell me about dogs"]
         assert not app.prompt.has_class("-editing")
 
 

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 
 from tui_chat.config import Settings
 from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
+from tui_chat.engine.conversation_tree import add_sibling, show_branch
 from tui_chat.engine.events import TurnFailed
 from tui_chat.ui import app as app_module
 from tui_chat.ui.app import ChatApp
@@ -155,3 +156,36 @@ def test_confirmation_modal_snapshot(snap_compare: Any) -> None:
 
 def test_narrow_terminal_hides_the_sidebar_snapshot(snap_compare: Any) -> None:
     assert snap_compare(snapshot_app(mid_conversation()), terminal_size=(80, 30), run_before=steady)
+
+
+def with_versions() -> Conversation:
+    """A question asked three ways (the second on screen, `‹ 2/3 ›`), its answer regenerated
+    once (`‹ 2/2 ›`), and the reply selected in the focused log (the version keys in the footer)."""
+    conversation = Conversation(model="llama3.2")
+    first = conversation.add(Message("user", "What is a monad?", created=NOW))
+    conversation.add(Message("assistant", "A monoid in the category of endofunctors.", created=NOW + 1))
+    add_sibling(conversation, first.id, Message("user", "What is a monad, simply?", created=NOW + 2))
+    answer = conversation.add(Message("assistant", "A box with a rule for chaining.", created=NOW + 3))
+    latest = add_sibling(
+        conversation, answer.id, Message("assistant", "A value with a context.", created=NOW + 4)
+    )
+    add_sibling(conversation, first.id, Message("user", "Monads in one line?", created=NOW + 5))
+    conversation.add(Message("assistant", "flatMap.", created=NOW + 6))
+    show_branch(conversation, latest.id)  # the second question, its latest answer
+    return conversation
+
+
+def test_a_message_with_versions_snapshot(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await steady(pilot)
+        app = pilot.app
+        assert isinstance(app, ChatApp)
+        app.chat_log.focus()
+        await pilot.pause()
+
+    conversation = with_versions()
+    assert [m.content for m in conversation.messages] == [
+        "What is a monad, simply?",
+        "A value with a context.",
+    ]
+    assert snap_compare(snapshot_app(conversation), terminal_size=SIZE, run_before=run_before)

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from tui_chat.attachments.model import Attachment
 from tui_chat.engine.conversation import Conversation, Message, ToolCall
+from tui_chat.engine.conversation_tree import branch_above, show_branch, switch_sibling, tree_of
 from tui_chat.engine.events import (
+    BranchSwitched,
     ChatEvent,
     ConversationChanged,
     ConversationOpened,
@@ -189,9 +192,10 @@ class ChatController:
     # --- sending ----------------------------------------------------------------------------------
 
     def send(self, text: str, *, attachments: list[Attachment] | None = None) -> Message | None:
-        """Append the user's message (replacing the edited exchange, if editing) and start a turn.
-        Without an engine the message is not added: `SendRefused` says why, and None returns.
-        `attachments` None keeps an edited message's attachments (the same bytes as before)."""
+        """Append the user's message (if editing: as a new sibling of the edited one, whose
+        branch stays in the tree) and start a turn. Without an engine the message is not added:
+        `SendRefused` says why, and None returns. `attachments` None keeps an edited message's
+        attachments (the same bytes as before)."""
         if self.busy:
             raise RuntimeError("a turn is already running")
         if self.engine is None:
@@ -200,49 +204,84 @@ class ChatController:
         if attachments is None:
             attachments = list(self.editing.attachments) if self.editing is not None else []
         if self.editing is not None:
-            self._truncate(self.editing, keep=False)
+            self._branch_above(self.editing)
             self.editing = None
         message = self.conversation.add(Message(role="user", content=text, attachments=attachments))
+        tree_of(self.conversation)  # filed now: the log marks it "n/n" as it mounts
         self.emit(MessageAdded(message))
-        self._start(carry=[])
+        self._start()
         return message
 
-    def regenerate(self) -> bool:
-        """Run the last user message again; the replaced reply's text is kept as an earlier
-        version of the new reply (`Message.previous_versions`). Without an engine, the same
-        as sending it (`SendRefused`)."""
+    def regenerate(self, reply: Message | None = None) -> bool:
+        """Run a turn again: the one that holds `reply` (an assistant message on the path), or
+        else the last one. The new reply becomes a sibling of the turn's first reply; the old
+        one stays in the tree. Without an engine, the same as sending it (`SendRefused`)."""
         if self.busy:
             return False
-        user = self.conversation.last("user")
+        user = self._turn_user(reply) if reply is not None else self.conversation.last("user")
         if user is None:
             return False
         if self.engine is None:
             self.emit(SendRefused(self.not_ready or "Not configured."))
             return False
         self.editing = None
-        removed = self._truncate(user, keep=True)
-        carry: list[str] = []
-        old = next((m for m in reversed(removed) if m.role == "assistant" and m.content), None)
-        if old is not None:
-            carry = [*old.previous_versions, old.content or ""]
-        else:
-            for m in removed:  # nothing to keep but what was kept before
-                carry.extend(m.previous_versions)
-        self._start(carry=carry)
+        messages = self.conversation.messages
+        index = self._index(user)
+        if index + 1 < len(messages):
+            self._branch_above(messages[index + 1])
+        self._start()
         return True
 
-    def start_edit(self) -> str | None:
-        """The last user message goes back to the prompt; sending replaces that exchange."""
+    def start_edit(self, message: Message | None = None) -> str | None:
+        """A user message (`message`, or else the last) goes back to the prompt; sending makes
+        the edited text its new sibling."""
         if self.busy:
             return None
-        user = self.conversation.last("user")
-        if user is None:
+        user = message if message is not None else self.conversation.last("user")
+        if user is None or user.role != "user" or not self._on_path(user):
             return None
         self.editing = user
         return user.content or ""
 
     def cancel_edit(self) -> None:
         self.editing = None
+
+    def switch_branch(self, message: Message, step: int) -> bool:
+        """Show the previous (-1) / next (+1) sibling of `message` (on the path) and, below it,
+        the branch used last. False (nothing changes) while a turn runs or past either end."""
+        if self.busy or not self._on_path(message):
+            return False
+        conversation = self.conversation
+        tree = tree_of(conversation)
+        parent = tree.parent_id(message.id)
+        if not switch_sibling(conversation, message.id, step, now=time.time()):
+            return False
+        if self.editing is not None and not self._on_path(self.editing):
+            self.editing = None
+        after = tree.get(parent) if parent is not None else None
+        index = self._index(after) + 1 if after is not None else 0
+        self.emit(BranchSwitched(conversation, conversation.messages[index], after))
+        return True
+
+    def show_message(self, message_id: str) -> bool:
+        """Show the branch that holds `message_id` (a search hit in the open conversation).
+        False while a turn runs or when it is unknown; True (no event) when already shown."""
+        conversation = self.conversation
+        tree = tree_of(conversation)
+        if self.busy or message_id not in tree:
+            return False
+        old = list(conversation.messages)
+        show_branch(conversation, message_id, now=time.time())
+        new = conversation.messages
+        same = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a is not b), None)
+        if same is None:
+            same = min(len(old), len(new))
+        if same >= len(new):
+            return True
+        if self.editing is not None and not self._on_path(self.editing):
+            self.editing = None
+        self.emit(BranchSwitched(conversation, new[same], new[same - 1] if same else None))
+        return True
 
     def stop(self) -> bool:
         """Cancel the running turn: the engine keeps the partial reply (marked stopped) and
@@ -252,23 +291,38 @@ class ChatController:
             return True
         return False
 
-    def _truncate(self, message: Message, *, keep: bool) -> list[Message]:
+    def _on_path(self, message: Message) -> bool:
+        return any(m is message for m in self.conversation.messages)
+
+    def _index(self, message: Message) -> int:
+        return next(i for i, m in enumerate(self.conversation.messages) if m is message)
+
+    def _turn_user(self, reply: Message) -> Message | None:
+        """The user message that started the turn holding `reply`."""
+        if not self._on_path(reply):
+            return None
         messages = self.conversation.messages
-        index = next(i for i, m in enumerate(messages) if m is message)
-        cut = index + 1 if keep else index
-        removed = messages[cut:]
-        del messages[cut:]
-        if removed:
-            after = messages[cut - 1] if cut > 0 else None
-            self.emit(MessagesRemoved(self.conversation, tuple(removed), after))
-        return removed
+        for i in range(self._index(reply), -1, -1):
+            if messages[i].role == "user":
+                return messages[i]
+        return None
+
+    def _branch_above(self, message: Message) -> None:
+        """Cut the path just above `message` (edit, regenerate): the next message appended is
+        its sibling. What was cut stays in the tree; listeners see `MessagesRemoved`."""
+        conversation = self.conversation
+        index = self._index(message)
+        removed = conversation.messages[index:]
+        branch_above(conversation, message.id)
+        after = conversation.messages[-1] if conversation.messages else None
+        self.emit(MessagesRemoved(conversation, tuple(removed), after))
 
     # --- the turn ----------------------------------------------------------------------------------
 
-    def _start(self, *, carry: list[str]) -> None:
+    def _start(self) -> None:
         self._running = True
         self.emit(TurnStarted())
-        self._worker = self.host.run_turn(self._turn(self.conversation, carry))
+        self._worker = self.host.run_turn(self._turn(self.conversation))
 
     def _emit(self, conversation: Conversation, event: ChatEvent) -> None:
         # Events of a turn still running on a conversation that is no longer the current one
@@ -276,10 +330,9 @@ class ChatController:
         if conversation is self.conversation:
             self.emit(event)
 
-    async def _turn(self, conversation: Conversation, carry: list[str]) -> None:
+    async def _turn(self, conversation: Conversation) -> None:
         assert self.engine is not None
         seen = {m.id for m in conversation.messages}
-        reply: Message | None = None
         ended = False
         try:
             for gate in self.request_gates:
@@ -287,16 +340,12 @@ class ChatController:
             async for event in self.engine.run_turn(conversation, confirm=self.host.confirm_tool):
                 if isinstance(event, MessageAdded):
                     seen.add(event.message.id)
-                    if event.message.role == "assistant":
-                        if carry and reply is None:
-                            event.message.previous_versions = [*carry, *event.message.previous_versions]
-                        reply = event.message if reply is None else reply
+                    tree_of(conversation)  # filed under the message before it, at once
                 if isinstance(event, TurnEnded):
-                    self._move_versions(conversation, reply)
                     ended = True
                 self._emit(conversation, event)
         except asyncio.CancelledError:
-            self._after_stop(conversation, seen, reply, ended)
+            self._after_stop(conversation, seen, ended)
             raise
         except Exception as exc:  # a bug below us: show it, keep the app and conversation usable
             log.exception("turn failed")
@@ -304,7 +353,6 @@ class ChatController:
                 self._emit(
                     conversation, TurnFailed("other", f"Internal error: {exc!r}. Press ctrl+r to retry.")
                 )
-                self._move_versions(conversation, reply)
                 last = conversation.last("assistant")
                 self._emit(conversation, TurnEnded((last.content or "") if last else "", "error"))
         finally:
@@ -312,9 +360,7 @@ class ChatController:
             self._worker = None
             self.emit(TurnClosed())
 
-    def _after_stop(
-        self, conversation: Conversation, seen: set[str], reply: Message | None, ended: bool
-    ) -> None:
+    def _after_stop(self, conversation: Conversation, seen: set[str], ended: bool) -> None:
         """The engine answers pending calls without events when cancelled: report those, then
         end the turn, so the screen and observers see a complete picture."""
         if ended:
@@ -339,16 +385,5 @@ class ChatController:
                         message.id,
                     ),
                 )
-        self._move_versions(conversation, reply)
         last = conversation.last("assistant")
         self._emit(conversation, TurnEnded((last.content or "") if last else "", "interrupted"))
-
-    @staticmethod
-    def _move_versions(conversation: Conversation, first: Message | None) -> None:
-        """Earlier versions belong on the turn's final reply (after tool rounds, that is not the
-        first assistant message)."""
-        final = conversation.last("assistant")
-        if first is None or final is None or final is first or not first.previous_versions:
-            return
-        final.previous_versions = [*first.previous_versions, *final.previous_versions]
-        first.previous_versions = []

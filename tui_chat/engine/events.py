@@ -167,11 +167,23 @@ class ConversationOpened:
 
 @dataclass(frozen=True, slots=True)
 class MessagesRemoved:
-    """Regenerate or edit removed `messages` from the end of `conversation` (already gone from
-    it). `after` is the last message kept (None: the conversation is now empty)."""
+    """Regenerate or edit cut `messages` from the end of the current path (already gone from
+    `conversation.messages`; they stay in its tree, as another branch). `after` is the last
+    message kept (None: the path is now empty)."""
 
     conversation: Conversation
     messages: tuple[Message, ...]
+    after: Message | None
+
+
+@dataclass(frozen=True, slots=True)
+class BranchSwitched:
+    """The current path now shows another sibling branch from `message` down (a branch switch;
+    nothing was added or removed from the tree). `after` is the last message above the switch,
+    unchanged (None: the switch is at the first message)."""
+
+    conversation: Conversation
+    message: Message
     after: Message | None
 
 
@@ -204,6 +216,7 @@ ChatEvent = (
     Event
     | ConversationOpened
     | MessagesRemoved
+    | BranchSwitched
     | ConversationChanged
     | TurnStarted
     | TurnClosed

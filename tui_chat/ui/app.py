@@ -38,6 +38,7 @@ from tui_chat.ui.welcome import welcome_text
 from tui_chat.ui.widgets.attachment_tray import AttachmentTray
 from tui_chat.ui.widgets.chat_footer import ChatFooter
 from tui_chat.ui.widgets.chat_log import ChatLog
+from tui_chat.ui.widgets.messages import MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.queued_message import QueuedMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
@@ -348,8 +349,20 @@ class ChatApp(App[None]):
             return not busy
         if action == "regenerate":
             return True if controller.can_regenerate() else None
-        if action in ("edit_last", "edit_message"):
+        if action == "edit_last":
             return True if not busy and self.conversation.last("user") is not None else None
+        if action == "edit_message":  # while a reply streams it says why it cannot
+            return True if self.conversation.last("user") is not None else None
+        if action in ("prev_version", "next_version"):
+            # In the footer only for a selected message with other versions.
+            view = self._selected_view()
+            place = view.branching if view is not None else None
+            if place is None:
+                return False
+            at_end = place.index == 1 if action == "prev_version" else place.index == place.count
+            return None if at_end else True
+        if action in ("regenerate_message", "fork_here"):
+            return True if self.conversation.messages else None
         if action == "copy_reply":
             return True if last_reply(self.conversation) is not None else None
         return True
@@ -396,7 +409,90 @@ class ChatApp(App[None]):
         prompt_flow.edit_last(self)
 
     def action_edit_message(self) -> None:
-        self.action_edit_last()
+        """Edit the user message selected in the log (else the last one)."""
+        if self._refused("edit"):
+            return
+        view = self._selected_view()
+        message = view.message if view is not None and view.message.role == "user" else None
+        if view is not None and message is None:
+            self.notify("Select one of your messages to edit it (r regenerates a reply).", timeout=3)
+            return
+        prompt_flow.edit_last(self, message)
+
+    def action_regenerate_message(self) -> None:
+        """Run the turn of the message selected in the log again (else the last turn)."""
+        if self._refused("regenerate"):
+            return
+        view = self._selected_view()
+        if view is None:
+            self.action_regenerate()
+            return
+        if self.controller.editing is not None:
+            self.action_cancel_edit()
+        if not self.controller.regenerate(view.message):
+            self.notify("Nothing to regenerate there.", timeout=3)
+
+    def action_prev_version(self) -> None:
+        self._step_version(-1)
+
+    def action_next_version(self) -> None:
+        self._step_version(+1)
+
+    def action_branch_step(self, message_id: str, direction: str) -> None:
+        """A click on an arrow ("prev" / "next") of a `‹ 2/3 ›` marker."""
+        view = self.chat_log.view_of(message_id)
+        if view is not None:
+            self.chat_log.select(view, scroll=False)
+            self._step_version(-1 if direction == "prev" else +1)
+
+    def _step_version(self, step: int) -> None:
+        view = self._selected_view()
+        if view is None or view.branching is None:
+            self.notify("Select a message marked ‹ n/m › to see its other versions.", timeout=3)
+            return
+        if self._refused("switch versions"):
+            return
+        editing = self.controller.editing
+        self.controller.switch_branch(view.message, step)  # the log redraws below it
+        if editing is not None and self.controller.editing is None:
+            self._show_editing(False)  # the edited message went off screen with its branch
+
+    def action_fork_here(self) -> None:
+        """Copy the path up to the selected message (else the whole branch) into a new session."""
+        if self._refused("fork"):
+            return
+        view = self._selected_view()
+        messages = self.conversation.messages
+        message = view.message if view is not None else (messages[-1] if messages else None)
+        if message is None:
+            self.notify("Nothing to fork yet.", timeout=3)
+            return
+        from tui_chat.ui.session_saver import fork_session
+
+        self.run_worker(fork_session(self, message.id), group="open-session", exclusive=True)
+
+    def show_message(self, message_id: str) -> None:
+        """Show the branch of the open conversation that holds `message_id` (a search hit)."""
+        if not self._refused("open another version"):
+            editing = self.controller.editing
+            self.controller.show_message(message_id)
+            if editing is not None and self.controller.editing is None:
+                self._show_editing(False)
+
+    def _selected_view(self) -> MessageView | None:
+        selected = self.chat_log.selected
+        return selected if isinstance(selected, MessageView) else None
+
+    def _refused(self, what: str) -> bool:
+        """While a reply streams the path must not change under it: say so, do nothing."""
+        if self.controller.busy:
+            self.notify(
+                f"A reply is streaming: wait for it (or press esc to stop it) to {what}.",
+                severity="warning",
+                timeout=4,
+            )
+            return True
+        return False
 
     @on(PromptInput.RecallRequested)
     def _recall(self) -> None:

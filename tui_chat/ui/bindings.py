@@ -8,7 +8,8 @@ Scopes:
 - APP_BINDINGS: active everywhere on the main screen.
 - PROMPT_BINDINGS: active while the prompt has focus (Enter sends: a priority binding, because
   `TextArea` would otherwise consume it as a newline).
-- LOG_BINDINGS: active while the chat log has focus (move between messages, copy them).
+- LOG_BINDINGS: active while the chat log has focus (move between messages, copy them, and
+  act on the selected one: its versions, edit, regenerate, fork).
 """
 
 from __future__ import annotations
@@ -56,7 +57,12 @@ LOG_BINDINGS: list[BindingType] = [
     Binding("end,G", "last_message", "Last", id="last_message", show=False),
     Binding("c,y", "copy_message", "Copy message", id="copy_message"),
     Binding("b", "copy_code", "Copy code", id="copy_code"),
+    # A message with other versions (`‹ 2/3 ›`): left / right show the previous / next one.
+    Binding("left,h", "app.prev_version", "‹ Version", id="prev_version"),
+    Binding("right,l", "app.next_version", "Version ›", id="next_version"),
     Binding("e", "app.edit_message", "Edit", id="edit_message", show=False),
+    Binding("r", "app.regenerate_message", "Regenerate", id="regenerate_message", show=False),
+    Binding("f", "app.fork_here", "Fork here", id="fork_here", show=False),
     Binding("i,enter", "app.focus_prompt", "Prompt", id="focus_prompt"),
     # Escape also returns to the prompt, unless a reply streams: then it stops it (app binding).
     Binding("escape", "app.leave_log", "Prompt", id="leave_log", show=False),

@@ -13,7 +13,7 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
-from tui_chat.ui.bindings import APP_BINDINGS
+from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,36 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "Put it back in the prompt to change and resend",
         "action_edit_last",
         "edit_last",
+    ),
+    PaletteCommand(
+        "Chat: edit selected message",
+        "Edit the user message selected in the log: the edit becomes a new version",
+        "action_edit_message",
+        "edit_message",
+    ),
+    PaletteCommand(
+        "Chat: regenerate selected reply",
+        "Run the turn of the reply selected in the log again: a new version, the old one kept",
+        "action_regenerate_message",
+        "regenerate_message",
+    ),
+    PaletteCommand(
+        "Chat: previous version",
+        "Show the previous version (‹) of the message selected in the log",
+        "action_prev_version",
+        "prev_version",
+    ),
+    PaletteCommand(
+        "Chat: next version",
+        "Show the next version (›) of the message selected in the log",
+        "action_next_version",
+        "next_version",
+    ),
+    PaletteCommand(
+        "Session: fork here",
+        "Copy the conversation up to the selected message into a new session and open it",
+        "action_fork_here",
+        "fork_here",
     ),
     PaletteCommand(
         "Chat: new chat",
@@ -156,7 +186,7 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
 
 def key_for(app: App[Any], binding_id: str) -> str:
     """The key bound to `binding_id` now (after the keymap), as the footer shows it."""
-    for binding in APP_BINDINGS:
+    for binding in [*APP_BINDINGS, *LOG_BINDINGS]:
         if isinstance(binding, Binding) and binding.id == binding_id:
             keymap: dict[str, str] = getattr(app, "_keymap", {})
             return keymap.get(binding_id, binding.key).split(",")[0].strip()

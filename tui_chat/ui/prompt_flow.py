@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from tui_chat.engine.conversation import Conversation
+from tui_chat.engine.conversation import Conversation, Message
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import ChatApp
@@ -37,9 +37,10 @@ def unqueue(app: ChatApp, text: str | None = None) -> None:
         prompt.move_cursor(prompt.document.end)
 
 
-def edit_last(app: ChatApp) -> None:
-    """The last user message back into the prompt; sending replaces that exchange."""
-    text = app.controller.start_edit()
+def edit_last(app: ChatApp, message: Message | None = None) -> None:
+    """A user message (`message`, or else the last) back into the prompt; sending makes the
+    edit a new version of it (the original and its replies stay, as another branch)."""
+    text = app.controller.start_edit(message)
     if text is None:
         if app.controller.busy:
             app.notify("A reply is streaming: press esc to stop it first.", timeout=3)
@@ -54,7 +55,8 @@ def edit_last(app: ChatApp) -> None:
 def show_editing(app: ChatApp, editing: bool) -> None:
     prompt = app.prompt
     prompt.set_class(editing, "-editing")
-    prompt.border_title = "Editing your last message: enter resends it, esc cancels" if editing else None
+    title = "Editing your message: enter sends it as a new version, esc cancels"
+    prompt.border_title = title if editing else None
     for marked in app.query(".message.-editing"):
         marked.remove_class("-editing")
     edited = app.controller.editing

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, assert_never
 from tui_chat.engine.controller import ChatController
 from tui_chat.engine.conversation import Conversation
 from tui_chat.engine.events import (
+    BranchSwitched,
     ChatEvent,
     ConversationChanged,
     ConversationOpened,
@@ -122,7 +123,10 @@ class SessionSaver:
                 self._opened(conversation)
             case MessagesRemoved():
                 if not self._closed:
-                    self.recorder.sync()
+                    self.recorder.sync()  # the path cut: the rest stays stored, another branch
+            case BranchSwitched():
+                if not self._closed:
+                    self.recorder.branch_changed()  # only the current leaf and its use
             case ConversationChanged(conversation=conversation):
                 # A new model or system prompt is saved with the session (an empty chat is not).
                 if not self._closed and conversation.messages:
@@ -205,23 +209,52 @@ def open_session_browser(app: ChatApp) -> None:
         app.notify("Sessions are not available: the session database could not be opened.", severity="error")
         return
     current = app.conversation.id
+    browser = SessionBrowser(saver.store, current_id=current)
 
     def chosen(session_id: str | None) -> None:
+        message_id = browser.opened_message_id  # a search hit: show the branch that holds it
         if session_id and session_id != current:
-            app.run_worker(open_saved_session(app, session_id), group="open-session", exclusive=True)
+            opening = open_saved_session(app, session_id, message_id)
+            app.run_worker(opening, group="open-session", exclusive=True)
+        elif session_id and message_id is not None:
+            app.show_message(message_id)
 
-    app.push_screen(SessionBrowser(saver.store, current_id=current), chosen)
+    app.push_screen(browser, chosen)
 
 
-async def open_saved_session(app: ChatApp, session_id: str) -> None:
-    """Load a saved session (in a thread) and make it the app's conversation."""
+async def open_saved_session(app: ChatApp, session_id: str, message_id: str | None = None) -> None:
+    """Load a saved session (in a thread) and make it the app's conversation: at its current
+    branch, or at the branch holding `message_id` (saved as the current one)."""
     saver = app.sessions
     if saver is None:
         return
+    store = saver.store
     try:
-        conversation = await asyncio.to_thread(saver.store.load, session_id)
+        if message_id is None:
+            conversation = await asyncio.to_thread(store.load, session_id)
+        else:
+            conversation = await asyncio.to_thread(store.load_branch, session_id, message_id)
     except StoreError as exc:
         app.notify(str(exc), title="Could not open the session", severity="error")
         return
     await app.load_conversation(conversation)
     app.prompt.focus()
+
+
+async def fork_session(app: ChatApp, message_id: str) -> str | None:
+    """Copy the path up to `message_id` into a new session ("<title> (fork)", linked to its
+    origin) and open it; the new session's id (None if it could not be made)."""
+    saver = app.sessions
+    if saver is None:
+        app.notify("Sessions are not available: the session database could not be opened.", severity="error")
+        return None
+    try:
+        await saver.flush()  # everything on screen is stored before it is copied
+        fork_id = await asyncio.to_thread(saver.store.fork, app.conversation.id, message_id)
+    except StoreError as exc:
+        app.notify(str(exc), title="Could not fork the session", severity="error")
+        return None
+    await open_saved_session(app, fork_id)
+    title = app.conversation.title or "the fork"
+    app.notify(f"Opened {title}: the original session is unchanged.", timeout=4)
+    return fork_id

@@ -19,6 +19,9 @@ PRIORITY = (
     "app.quit",
     "focus_log",
     "app.focus_log",
+    # Only there for a selected message with versions: then they are what the user looks for.
+    "app.prev_version",
+    "app.next_version",
     "regenerate",
     "app.regenerate",
     "new_chat",

@@ -11,6 +11,11 @@ message hands over everything queued since the last, so rendering runs in the lo
 never delays the worker reading the stream (nor the app's key handling), and costs one message
 per batch rather than one per token. `ConversationOpened` is awaited there (the new tail is
 mounted before later events apply); `drain` handles the queue at once (after opening).
+
+Branches: a message with siblings shows `‹ 2/3 ›`. A switch (`BranchSwitched`) or a cut path
+(`MessagesRemoved`: edit, regenerate) redraws only below the last unchanged message: the views
+under it are unmounted and the new branch's mounted (the whole tail only when that is more
+than a window, or the change is above the mounted ones), so a switch costs what it shows.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from textual.message import Message as TextualMessage
 from textual.widget import Widget
 
 from tui_chat.engine.conversation import Conversation, Message, tool_results
+from tui_chat.engine.conversation_tree import Branching, tree_of
 from tui_chat.engine.events import (
+    BranchSwitched,
     ChatEvent,
     ConversationChanged,
     ConversationOpened,
@@ -190,18 +197,30 @@ class ChatLog(FollowingLog, can_focus=True):
             previous = message
         return widgets
 
+    def _branching(self, message: Message) -> Branching | None:
+        tree = self.conversation.tree
+        if message.id not in tree:
+            return None
+        place = tree.branching(message.id)
+        return place if place.count > 1 else None
+
     def _make_view(
         self, message: Message, results: dict[str, Message] | None = None, previous: Message | None = None
     ) -> MessageView:
         view: MessageView
+        branching = self._branching(message)
         if message.role == "user":
-            view = UserMessage(message, classes="message user")
+            view = UserMessage(message, branching=branching, classes="message user")
         elif message.role == "system":
             view = SystemPromptChange(message, classes="message system")
         else:
             continuation = previous is not None and previous.role in ("tool", "function", "assistant")
             view = AssistantMessage(
-                message, results=results, continuation=continuation, classes="message assistant"
+                message,
+                results=results,
+                continuation=continuation,
+                branching=branching,
+                classes="message assistant",
             )
             for call in message.tool_calls:
                 self._call_owner[call.id] = view
@@ -328,6 +347,12 @@ class ChatLog(FollowingLog, can_focus=True):
                 if type(event) is ConversationOpened:
                     await self.show_conversation(event.conversation)
                     changed = False  # a fresh log: nothing unseen
+                elif type(event) is BranchSwitched:
+                    await self.redraw_below(event.after)
+                    self._select_message(event.message)
+                elif type(event) is MessagesRemoved:
+                    await self.redraw_below(event.after)
+                    self.anchor()
                 else:
                     self.handle_event(event)
                     changed = True
@@ -388,8 +413,8 @@ class ChatLog(FollowingLog, can_focus=True):
                 self.mount(ErrorMessage(event.kind, event.message))
             case TurnEnded():
                 self._settle_turn()
-            case MessagesRemoved():
-                self._messages_removed(event)
+            case MessagesRemoved() | BranchSwitched():
+                pass  # the queue's: `drain` awaits `redraw_below`
             case SendRefused():
                 self._remove_welcome()
                 self.mount(ErrorMessage("config", event.reason))
@@ -400,6 +425,7 @@ class ChatLog(FollowingLog, can_focus=True):
                 assert_never(event)
 
     def _message_added(self, message: Message) -> None:
+        tree_of(self.conversation)  # a new sibling is counted in its marker
         if message.role == "assistant":
             view = self.add_message(message)
             if self._turn is None:
@@ -413,15 +439,47 @@ class ChatLog(FollowingLog, can_focus=True):
             self.add_message(message)
             self.anchor()
 
-    def _messages_removed(self, event: MessagesRemoved) -> None:
-        """Regenerate keeps the user's message and removes what was shown after it; an edit
-        removes the user's message and everything after it."""
-        first = event.messages[0]
-        if first.role == "user" or event.after is None:
-            self.remove_from(first)
-        else:
-            self.remove_after(event.after)
-        self.anchor()
+    async def redraw_below(self, after: Message | None) -> None:
+        """The path changed below `after` (None: from the first message): unmount the views
+        shown under it and mount the path's messages from there down."""
+        messages = self.conversation.messages
+        start = 0 if after is None else next((i + 1 for i, m in enumerate(messages) if m is after), None)
+        if start is None or start < self._first_index:
+            await self.show_conversation(self.conversation)  # the change is above what is mounted
+            return
+        below = [i for i in range(start, len(messages)) if displayed(messages[i])]
+        if len(below) > WINDOW:
+            await self.show_conversation(self.conversation)  # a long branch: only its tail
+            return
+        # From the first view of a message no longer above the change (`after` may be a tool
+        # result, shown inside the reply above it): errors before that view belong above.
+        kept = {m.id for m in messages[self._first_index : start]}
+        children = list(self.children)
+        cut = next(
+            (i for i, c in enumerate(children) if isinstance(c, MessageView) and c.message.id not in kept),
+            len(children),
+        )
+        doomed = [c for c in children[cut:] if isinstance(c, MessageView | ErrorMessage)]
+        for child in doomed:
+            if isinstance(child, MessageView):
+                self._views.pop(child.message.id, None)
+        self._views_removed()
+        if self.selected is not None and self.selected in doomed:
+            self._set_selected(None)
+        # Not awaited: pruning waits for the widgets' own queues (most of a second with a long
+        # log on screen) and the new views can be mounted meanwhile, after them.
+        self.remove_children(doomed)
+        widgets = self._build(below)
+        if widgets:
+            self._remove_welcome()
+            await self.mount_all(widgets)
+        self._update_older()
+
+    def _select_message(self, message: Message) -> None:
+        view = self._views.get(message.id)
+        if view is not None:
+            self.select(view, scroll=False)
+            self.app.refresh_bindings()
 
     def _settle_turn(self) -> None:
         """Finish every reply of the turn and bring tool lines in line with the conversation

@@ -9,7 +9,6 @@ from textual.events import Click
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui_chat.engine.conversation import Message
 from tui_chat.ui.widgets.messages import ErrorMessage, MessageView
 from tui_chat.ui.widgets.text import code_blocks
 
@@ -55,43 +54,6 @@ class FollowingLog(VerticalScroll):
 
     def _views_removed(self) -> None:
         """Views were unmounted (and dropped from `_views`)."""
-
-    def remove_from(self, message: Message) -> None:
-        """Unmount the widget of `message` and everything after it (edit, regenerate)."""
-        view = self._views.get(message.id)
-        if view is None:
-            return
-        found = False
-        for child in list(self.children):
-            if child is view:
-                found = True
-            if found:
-                child.remove()
-                if isinstance(child, MessageView):
-                    self._views.pop(child.message.id, None)
-        self._views_removed()
-        if self.selected is not None and self.selected not in self._views.values():
-            self._set_selected(None)
-
-    def remove_after(self, message: Message) -> None:
-        """Unmount everything shown after `message` (regenerate keeps the user message)."""
-        view = self._views.get(message.id)
-        if view is None:
-            return
-        children = list(self.children)
-        try:
-            start = children.index(view) + 1
-        except ValueError:
-            return
-        if start < len(children) and isinstance(children[start], MessageView | ErrorMessage):
-            first = children[start]
-            if isinstance(first, MessageView):
-                self.remove_from(first.message)
-            else:
-                for child in children[start:]:
-                    child.remove()
-                    if isinstance(child, MessageView):
-                        self._views.pop(child.message.id, None)
 
     def has_older(self) -> bool:
         """Whether older messages can be loaded above the first one shown."""
@@ -150,6 +112,7 @@ class FollowingLog(VerticalScroll):
 
     def select(self, widget: Widget | None, *, scroll: bool = True) -> None:
         self._set_selected(widget)
+        self.app.refresh_bindings()  # the keys for the selected message (versions, edit, ...)
         if widget is not None and scroll:
             self.scroll_to_widget(widget, animate=False, top=widget.outer_size.height > self.size.height)
 
@@ -160,7 +123,8 @@ class FollowingLog(VerticalScroll):
                 self.select(items[-1], scroll=False)  # the view stays where it is (following)
 
     def on_message_view_selected(self, message: MessageView.Selected) -> None:
-        self.select(message.view, scroll=False)
+        if message.view in self._views.values():  # not one a branch switch just unmounted
+            self.select(message.view, scroll=False)
 
     def _step(self, delta: int) -> None:
         items = self._selectable()

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from tui_chat.engine.conversation import Message, ToolCall
+from tui_chat.engine.conversation_tree import Branching
 from tui_chat.ui.widgets.error_message import DEFAULT_KEYS as _DEFAULT_KEYS
 from tui_chat.ui.widgets.error_message import ErrorMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
@@ -48,6 +49,22 @@ def clock(timestamp: float) -> str:
     return time.strftime("%H:%M", time.localtime(timestamp))
 
 
+def branch_marker(message_id: str, place: Branching | None) -> list[tuple[str, str] | str]:
+    """`‹ 2/3 ›` after a header when the message has other versions; a click on an arrow
+    switches to the sibling that way (the same action as the keys in the log)."""
+    if place is None or place.count < 2:
+        return []
+    back = "$text-accent bold" if place.index > 1 else "dim"
+    on = "$text-accent bold" if place.index < place.count else "dim"
+    return [
+        "  ",
+        # Textual's action parser reads no negative numbers: the direction is a word.
+        ("‹", f"{back} @click=app.branch_step('{message_id}','prev')"),
+        (f" {place.index}/{place.count} ", "dim"),
+        ("›", f"{on} @click=app.branch_step('{message_id}','next')"),
+    ]
+
+
 class MessageView(Widget):
     """Base of every widget that stands for one conversation message."""
 
@@ -58,9 +75,10 @@ class MessageView(Widget):
             super().__init__()
             self.view = view
 
-    def __init__(self, message: Message, **kwargs: object) -> None:
+    def __init__(self, message: Message, *, branching: Branching | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.message = message
+        self.branching = branching  # where it sits among its siblings (None: it has none)
         self.code_index = -1  # the code block "copy code" copied last
 
     @property
@@ -74,7 +92,11 @@ class MessageView(Widget):
 class UserMessage(MessageView):
     def compose(self) -> ComposeResult:
         yield Static(
-            Content.assemble(("You", "bold"), ("  " + clock(self.message.created), "dim")),
+            Content.assemble(
+                ("You", "bold"),
+                *branch_marker(self.message.id, self.branching),  # first: narrow windows cut the end
+                ("  " + clock(self.message.created), "dim"),
+            ),
             classes="message-header",
         )
         yield Static(literal(self.message.content), classes="message-body", markup=False)
@@ -159,9 +181,10 @@ class AssistantMessage(MessageView):
         *,
         results: dict[str, Message] | None = None,
         continuation: bool = False,
+        branching: Branching | None = None,
         **kwargs: object,
     ) -> None:
-        super().__init__(message, **kwargs)
+        super().__init__(message, branching=branching, **kwargs)
         self._results = results or {}
         self._finishing: asyncio.Task[None] | None = None
         self._got_output = bool(message.content or message.tool_calls or message.reasoning)
@@ -220,12 +243,10 @@ class AssistantMessage(MessageView):
 
     def _header(self) -> Content:
         parts: list[tuple[str, str] | str] = [("Assistant", "bold")]
+        parts += branch_marker(self.message.id, self.branching)  # first: narrow windows cut the end
         if self.message.model:
             parts.append(("  " + clean(self.message.model), "dim"))
         parts.append(("  " + clock(self.message.created), "dim"))
-        if self.message.previous_versions:
-            count = len(self.message.previous_versions)
-            parts.append((f"  ↻ version {count + 1} ({count} earlier kept)", "dim italic"))
         return Content.assemble(*parts)
 
     def refresh_header(self) -> None:

@@ -21,6 +21,7 @@ from tui_chat.engine.context_budget import ContextBudget, meter_text, totals
 from tui_chat.engine.context_window import Prices
 from tui_chat.engine.conversation import Conversation
 from tui_chat.engine.events import (
+    BranchSwitched,
     ChatEvent,
     ConversationChanged,
     ConversationOpened,
@@ -206,6 +207,10 @@ class StatusBar(Static):
                 if message.role == "user":
                     self.update_context()
             case MessagesRemoved(conversation=conversation):
+                self.update_context(conversation)
+            case BranchSwitched(conversation=conversation):
+                # Another branch is on screen: its own totals, and the next request is its path.
+                self.show_totals(conversation)
                 self.update_context(conversation)
             case (
                 ToolCallStarted()

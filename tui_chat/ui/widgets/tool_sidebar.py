@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from tui_chat.engine.conversation import Conversation, Message, answered_calls
 from tui_chat.engine.events import (
+    BranchSwitched,
     ChatEvent,
     ConversationChanged,
     ConversationOpened,
@@ -229,6 +230,11 @@ class ToolSidebar(VerticalScroll):
                 # Regenerate / edit: what stays (a conversation ending with the user's
                 # message keeps its turn open for the calls to come).
                 self.show_history(conversation)
+                return
+            case BranchSwitched(conversation=conversation):
+                # The calls of the branch now on screen, built (as on opening) once the log
+                # has painted it, its last turns first.
+                self.show_history_later(conversation)
                 return
             case (
                 ResponseFinished()

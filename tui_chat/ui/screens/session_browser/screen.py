@@ -148,6 +148,7 @@ class SessionBrowser(ModalScreen[str | None]):
         self.show_archived = False
         self._keep: str | None = None  # see _show
         self.entries: list[Entry] = []
+        self.opened_message_id: str | None = None  # the message of the search hit opened
         self._query = ""  # what the list shows results for
         self._generation = 0  # bumped per query; late results of older ones are dropped
         self._debounce_timer: Timer | None = None
@@ -269,7 +270,7 @@ class SessionBrowser(ModalScreen[str | None]):
         if self._open_when_shown:
             self._open_when_shown = False
             if entries:
-                self.dismiss(entries[0].session_id)
+                self._open(entries[0])
 
     def _describe(self, text: str, searching: bool, count: int) -> Content:
         if searching:
@@ -333,13 +334,22 @@ class SessionBrowser(ModalScreen[str | None]):
             self.refresh_results()
             return
         if (entry := self.selected) is not None:
-            self.dismiss(entry.session_id)
+            self._open(entry)
 
     @on(OptionList.OptionSelected, "#browser-list")
     def _option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option.id is not None:
+        entry = next((e for e in self.entries if e.session_id == event.option.id), None)
+        if entry is not None:
+            self._open(entry)
+        elif event.option.id is not None:
             self.dismiss(event.option.id)
+
+    def _open(self, entry: Entry) -> None:
+        """Dismiss with the session's id; a message hit also leaves its message's id in
+        `opened_message_id`, so the opener shows the branch that holds it."""
+        self.opened_message_id = entry.hit.message_id if entry.hit is not None else None
+        self.dismiss(entry.session_id)
 
     def action_toggle_archived(self, show: bool = True) -> None:
         self.show_archived = show
