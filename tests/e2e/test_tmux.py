@@ -75,12 +75,14 @@ class Terminal:
     def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float = 30.0) -> str:
         last = [""]
 
-        def shown() -> str | None:
+        def shown() -> bool:
             last[0] = self.screen()
-            return last[0] if condition(last[0]) else None
+            return condition(last[0])
 
         try:  # polling a real terminal (each look is a tmux process), not synchronising with the app
-            return poll_until(shown, what, timeout=timeout, interval=0.1)
+            # (A bool, not the screen: once the app quits, the pane is gone and the screen is "".)
+            poll_until(shown, what, timeout=timeout, interval=0.1)
+            return last[0]
         except AssertionError as exc:
             raise AssertionError(f"{exc}; the screen was:\n{last[0]}") from None
 
