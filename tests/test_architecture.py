@@ -66,3 +66,11 @@ def test_building_the_app_does_not_import_the_sdk_or_jsonschema(tmp_path: Path) 
     }
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "", f"imported before the first frame: {out.stdout.strip()}"
+
+
+def test_no_module_in_the_ui_is_over_450_lines() -> None:
+    """A UI file that grows past this holds more than one concept: split it along its seams
+    (the app's flows are modules beside it: prompt_flow, branch_flow, context_flow, ...)."""
+    ui = Path(__file__).resolve().parents[1] / "tui_chat" / "ui"
+    sizes = {str(path.relative_to(ui)): len(path.read_text().splitlines()) for path in ui.rglob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > 450} == {}

@@ -16,7 +16,7 @@ from tui_chat.engine.conversation import Conversation, Message, ToolActivity, To
 from tui_chat.store import SessionStore
 from tui_chat.ui.app import ChatApp
 from tui_chat.ui.screens.session_browser import SessionBrowser
-from tui_chat.ui.widgets.chat_log import INITIAL
+from tui_chat.ui.widgets.log_window import INITIAL
 from tui_chat.ui.widgets.messages import MessageView, OlderMessages
 
 

@@ -20,7 +20,7 @@ from tests.ui.app_support import SIZE, errors, make_app, replies, send, settle, 
 from tui_chat import paths
 from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
 from tui_chat.ui.app import ChatApp
-from tui_chat.ui.widgets.chat_log import INITIAL, WINDOW
+from tui_chat.ui.widgets.log_window import INITIAL, WINDOW
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView, OlderMessages, WelcomeMessage
 
 INJECTION = "Look: [bold red]not red[/] and \x1b[31mANSI red\x1b[0m, a bell\x07 and [link=x]y[/link]."

@@ -17,15 +17,23 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from tui_chat.config import Settings, ToolPolicy
-from tui_chat.config.endpoints import endpoint_names
 from tui_chat.engine.controller import ChatController
 from tui_chat.engine.conversation import Conversation, ToolCall
 from tui_chat.engine.events import ChatEvent, ResponseFinished, TurnClosed, TurnFailed, TurnStarted
 from tui_chat.engine.factory import build_engine
 from tui_chat.tools.registry import ToolRegistry
-from tui_chat.ui import app_settings, attach_flow, config_writes, context_flow, endpoint_switch, prompt_flow
+from tui_chat.ui import (
+    app_settings,
+    attach_flow,
+    branch_flow,
+    config_writes,
+    context_flow,
+    endpoint_switch,
+    prompt_flow,
+)
+from tui_chat.ui.action_state import action_state
 from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
-from tui_chat.ui.clipboard import copy_code, copy_reply, last_reply
+from tui_chat.ui.clipboard import copy_code, copy_reply
 from tui_chat.ui.gc_policy import GcPolicy
 from tui_chat.ui.keymap import apply_keys
 from tui_chat.ui.mcp_link import McpLink, show_servers
@@ -38,12 +46,11 @@ from tui_chat.ui.welcome import welcome_text
 from tui_chat.ui.widgets.attachment_tray import AttachmentTray
 from tui_chat.ui.widgets.chat_footer import ChatFooter
 from tui_chat.ui.widgets.chat_log import ChatLog
-from tui_chat.ui.widgets.messages import MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.queued_message import QueuedMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.sent_attachments import SentAttachments
-from tui_chat.ui.widgets.status_bar import StatusBar, describe_endpoint
+from tui_chat.ui.widgets.status_bar import StatusBar
 from tui_chat.ui.widgets.too_small import is_too_small, mark_too_small
 from tui_chat.ui.widgets.tool_sidebar import ToolSidebar
 
@@ -154,18 +161,7 @@ class ChatApp(App[None]):
 
     async def on_mount(self) -> None:
         status = self.status_bar
-        status.model = self.current_model
-        status.endpoint = describe_endpoint(
-            self.settings.provider, self.settings.base_url, self.settings.azure_endpoint
-        )
-        status.endpoint_name = self.settings.endpoint if len(endpoint_names(self.settings)) > 1 else ""
-        status.tools = (
-            len(self.registry.openai_tools()) if self.registry and self.settings.tools_enabled else 0
-        )
-        if self.controller.not_ready:
-            status.state = "not configured"
-        if (engine := self.controller.engine) is not None:
-            status.budget_of, status.prices_of = engine.context_budget, engine.models.prices
+        app_settings.fill_status_bar(self)
         self.screen_change_signal.subscribe(self, self._screen_changed)
         attach_flow.setup(self)
         self._show_too_small(*self.size)
@@ -203,14 +199,8 @@ class ChatApp(App[None]):
         complete_builtin_themes(self)
         threading.Thread(target=self.controller.prepare, name="preload", daemon=True).start()
 
-    def freeze_long_lived(self) -> None:
-        self.gc_policy.freeze_long_lived()
-
-    def collect_all(self) -> None:
-        self.gc_policy.collect_all()
-
     def on_reply_body_blocks_sealed(self, _: ReplyBody.BlocksSealed) -> None:
-        self.freeze_long_lived()
+        self.gc_policy.freeze_long_lived()
 
     def warn(self, message: str) -> None:
         self.notify(message, severity="warning", timeout=10)
@@ -271,7 +261,7 @@ class ChatApp(App[None]):
                 endpoint_switch.show_adaptations(self)  # a failure may have taught it one
                 self.prompt.set_busy(False)
                 self.refresh_bindings()
-                self.call_after_refresh(self.freeze_long_lived)
+                self.call_after_refresh(self.gc_policy.freeze_long_lived)
                 if self._last_failure == "context_length":
                     self.run_worker(context_flow.after_server_refused(self), group="context", exclusive=True)
                 else:
@@ -304,32 +294,7 @@ class ChatApp(App[None]):
         """Send `text` as the user (what Enter does). While a reply streams it is queued and
         sent when the turn ends; a second one joins the first. A message that would not fit
         the context opens a choice first (`checked`: the user chose to send it anyway)."""
-        if not text.strip():
-            return False
-        controller = self.controller
-        if controller.busy:
-            if controller.editing is not None or not controller.ready:
-                return False
-            if self.query_one(AttachmentTray).pending:
-                self.notify("A reply is streaming: send the attachments once it ends.", timeout=4)
-                return False
-            queued = self.queued.text
-            self.queued.show(f"{queued}\n\n{text}" if queued else text)
-            self.prompt.clear()
-            return True
-        attachments = attach_flow.attachments_for(self, text)
-        if attachments is None:
-            return False  # an attachment error is shown beside the prompt
-        editing = controller.editing
-        if not checked and editing is None and not context_flow.fits(self, text):
-            return False  # the text stays in the prompt; the choice may send it
-        if controller.send(text, attachments=attachments or None) is None:
-            return False  # not configured: the log shows why (SendRefused)
-        attach_flow.sent(self)
-        if editing is not None:
-            self._show_editing(False)
-        self.prompt.clear()
-        return True
+        return prompt_flow.send(self, text, checked=checked)
 
     def _show_editing(self, editing: bool) -> None:
         prompt_flow.show_editing(self, editing)
@@ -337,35 +302,7 @@ class ChatApp(App[None]):
     # --- actions ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        controller = self.controller
-        busy = controller.busy
-        if action == "stop":
-            return busy
-        if action == "cancel_edit":
-            return not busy and controller.editing is not None
-        if action == "focus_log":
-            return not busy and controller.editing is None and self.focused is not self.chat_log
-        if action == "leave_log":
-            return not busy
-        if action == "regenerate":
-            return True if controller.can_regenerate() else None
-        if action == "edit_last":
-            return True if not busy and self.conversation.last("user") is not None else None
-        if action == "edit_message":  # while a reply streams it says why it cannot
-            return True if self.conversation.last("user") is not None else None
-        if action in ("prev_version", "next_version"):
-            # In the footer only for a selected message with other versions.
-            view = self._selected_view()
-            place = view.branching if view is not None else None
-            if place is None:
-                return False
-            at_end = place.index == 1 if action == "prev_version" else place.index == place.count
-            return None if at_end else True
-        if action in ("regenerate_message", "fork_here"):
-            return True if self.conversation.messages else None
-        if action == "copy_reply":
-            return True if last_reply(self.conversation) is not None else None
-        return True
+        return action_state(self, action)
 
     def action_stop(self) -> None:
         if self.controller.stop():
@@ -393,106 +330,36 @@ class ChatApp(App[None]):
     def action_focus_prompt(self) -> None:
         self.prompt.focus()
 
+    # Versions, edits, regenerates and forks of any message: ui/branch_flow.py.
+
     def action_regenerate(self) -> None:
-        if self.controller.busy:
-            self.notify("A reply is streaming: press esc to stop it first.", timeout=3)
-            return
-        user = self.conversation.last("user")
-        if user is None:
-            self.notify("Nothing to regenerate yet.", timeout=3)
-            return
-        if self.controller.ready and self.controller.editing is not None:
-            self.action_cancel_edit()
-        self.controller.regenerate()  # the log and the sidebar follow its MessagesRemoved
+        branch_flow.regenerate(self)
 
     def action_edit_last(self) -> None:
         prompt_flow.edit_last(self)
 
     def action_edit_message(self) -> None:
-        """Edit the user message selected in the log (else the last one)."""
-        if self._refused("edit"):
-            return
-        view = self._selected_view()
-        message = view.message if view is not None and view.message.role == "user" else None
-        if view is not None and message is None:
-            self.notify("Select one of your messages to edit it (r regenerates a reply).", timeout=3)
-            return
-        prompt_flow.edit_last(self, message)
+        branch_flow.edit_message(self)
 
     def action_regenerate_message(self) -> None:
-        """Run the turn of the message selected in the log again (else the last turn)."""
-        if self._refused("regenerate"):
-            return
-        view = self._selected_view()
-        if view is None:
-            self.action_regenerate()
-            return
-        if self.controller.editing is not None:
-            self.action_cancel_edit()
-        if not self.controller.regenerate(view.message):
-            self.notify("Nothing to regenerate there.", timeout=3)
+        branch_flow.regenerate_message(self)
 
     def action_prev_version(self) -> None:
-        self._step_version(-1)
+        branch_flow.step_version(self, -1)
 
     def action_next_version(self) -> None:
-        self._step_version(+1)
+        branch_flow.step_version(self, +1)
 
     def action_branch_step(self, message_id: str, direction: str) -> None:
         """A click on an arrow ("prev" / "next") of a `‹ 2/3 ›` marker."""
-        view = self.chat_log.view_of(message_id)
-        if view is not None:
-            self.chat_log.select(view, scroll=False)
-            self._step_version(-1 if direction == "prev" else +1)
-
-    def _step_version(self, step: int) -> None:
-        view = self._selected_view()
-        if view is None or view.branching is None:
-            self.notify("Select a message marked ‹ n/m › to see its other versions.", timeout=3)
-            return
-        if self._refused("switch versions"):
-            return
-        editing = self.controller.editing
-        self.controller.switch_branch(view.message, step)  # the log redraws below it
-        if editing is not None and self.controller.editing is None:
-            self._show_editing(False)  # the edited message went off screen with its branch
+        branch_flow.branch_step(self, message_id, direction)
 
     def action_fork_here(self) -> None:
-        """Copy the path up to the selected message (else the whole branch) into a new session."""
-        if self._refused("fork"):
-            return
-        view = self._selected_view()
-        messages = self.conversation.messages
-        message = view.message if view is not None else (messages[-1] if messages else None)
-        if message is None:
-            self.notify("Nothing to fork yet.", timeout=3)
-            return
-        from tui_chat.ui.session_saver import fork_session
-
-        self.run_worker(fork_session(self, message.id), group="open-session", exclusive=True)
+        branch_flow.fork_here(self)
 
     def show_message(self, message_id: str) -> None:
         """Show the branch of the open conversation that holds `message_id` (a search hit)."""
-        if not self._refused("open another version"):
-            editing = self.controller.editing
-            self.controller.show_message(message_id)
-            if editing is not None and self.controller.editing is None:
-                self._show_editing(False)
-
-    def _selected_view(self) -> MessageView | None:
-        selected = self.chat_log.selected
-        return selected if isinstance(selected, MessageView) else None
-
-    def _refused(self, what: str) -> bool:
-        """While a reply streams the path must not change under it: say so, do nothing."""
-        if self.controller.busy:
-            self.notify(
-                f"A reply is streaming: wait for it (or press esc to stop it) to {what}.",
-                severity="warning",
-                timeout=4,
-            )
-            return True
-        return False
+        branch_flow.show_message(self, message_id)
 
     @on(PromptInput.RecallRequested)
     def _recall(self) -> None:
@@ -522,24 +389,11 @@ class ChatApp(App[None]):
     async def _fresh(self, *, system_prompt: str | None) -> None:
         await prompt_flow.open_conversation(self, None, system_prompt=system_prompt)
         self.prompt.focus()
-        self.call_after_refresh(self.collect_all)
+        self.call_after_refresh(self.gc_policy.collect_all)
 
     async def load_conversation(self, conversation: Conversation) -> None:
         """Open an existing conversation (the sessions screen calls this), on its endpoint."""
-        saved = conversation.endpoint
-        if saved is None:
-            conversation.endpoint = self.settings.endpoint  # saved before endpoints: goes on here
-        await prompt_flow.open_conversation(self, conversation)  # stops a running turn first
-        if saved and saved != self.settings.endpoint:
-            if endpoint_switch.known_endpoint(self, saved):
-                endpoint_switch.use_endpoint(self, saved, conversation.model)
-            else:
-                self.notify(
-                    f"This session used the endpoint {saved!r}, which is not configured any more: "
-                    f"going on with {self.settings.endpoint!r}.",
-                    severity="warning",
-                )
-                conversation.endpoint = self.settings.endpoint
+        await endpoint_switch.open_on_its_endpoint(self, conversation)
 
     def action_sessions(self) -> None:
         from tui_chat.ui.session_saver import open_session_browser
@@ -560,9 +414,7 @@ class ChatApp(App[None]):
         app_settings.edit_tool_policies(self)
 
     def action_mcp_servers(self) -> None:
-        from tui_chat.ui.screens.mcp_servers import McpServersScreen
-
-        self.push_screen(McpServersScreen(self.mcp))
+        app_settings.open_mcp_servers(self)
 
     def search_themes(self) -> None:
         """The palette's theme list with live preview (Textual's own "Theme" command calls this)."""

@@ -8,8 +8,10 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from tui_chat.config import ToolPolicy
+from tui_chat.config.endpoints import endpoint_names
 from tui_chat.engine.conversation import ToolCall
 from tui_chat.ui import config_writes
+from tui_chat.ui.widgets.status_bar import describe_endpoint
 
 if TYPE_CHECKING:
     from tui_chat.engine.endpoint_models import EndpointModels
@@ -138,3 +140,24 @@ def apply_settings(app: ChatApp, changes: SettingsChanges) -> None:
         for name, policy in changes.changed_policies.items():
             app.registry.set_policy(name, policy)
     app.notify("Settings saved", timeout=2)
+
+
+def fill_status_bar(app: ChatApp) -> None:
+    """What the status bar shows from the start: model, endpoint, tools, readiness, the budget."""
+    status = app.status_bar
+    status.model = app.current_model
+    status.endpoint = describe_endpoint(
+        app.settings.provider, app.settings.base_url, app.settings.azure_endpoint
+    )
+    status.endpoint_name = app.settings.endpoint if len(endpoint_names(app.settings)) > 1 else ""
+    status.tools = len(app.registry.openai_tools()) if app.registry and app.settings.tools_enabled else 0
+    if app.controller.not_ready:
+        status.state = "not configured"
+    if (engine := app.controller.engine) is not None:
+        status.budget_of, status.prices_of = engine.context_budget, engine.models.prices
+
+
+def open_mcp_servers(app: ChatApp) -> None:
+    from tui_chat.ui.screens.mcp_servers import McpServersScreen
+
+    app.push_screen(McpServersScreen(app.mcp))

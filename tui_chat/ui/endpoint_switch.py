@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from tui_chat.config.endpoints import DEFAULT_ENDPOINT, endpoint_names, with_endpoint
 from tui_chat.engine.factory import build_engine
+from tui_chat.ui import prompt_flow
 from tui_chat.ui.widgets.status_bar import describe_endpoint
 
 if TYPE_CHECKING:
+    from tui_chat.engine.conversation import Conversation
     from tui_chat.ui.app import ChatApp
 
 
@@ -62,3 +64,21 @@ def show_endpoint(app: ChatApp) -> None:
 def show_adaptations(app: ChatApp) -> None:
     engine = app.controller.engine
     app.status_bar.adapted = ", ".join(engine.adaptations) if engine is not None else ""
+
+
+async def open_on_its_endpoint(app: ChatApp, conversation: Conversation) -> None:
+    """Open an existing conversation (the sessions screen calls this), on its endpoint."""
+    saved = conversation.endpoint
+    if saved is None:
+        conversation.endpoint = app.settings.endpoint  # saved before endpoints: goes on here
+    await prompt_flow.open_conversation(app, conversation)  # stops a running turn first
+    if saved and saved != app.settings.endpoint:
+        if known_endpoint(app, saved):
+            use_endpoint(app, saved, conversation.model)
+        else:
+            app.notify(
+                f"This session used the endpoint {saved!r}, which is not configured any more: "
+                f"going on with {app.settings.endpoint!r}.",
+                severity="warning",
+            )
+            conversation.endpoint = app.settings.endpoint

@@ -1,6 +1,7 @@
 """What the prompt does around sending: the message queued while a reply streams, editing the
 last message (the prompt and the edited message marked until it is resent or cancelled), and
-opening another conversation without losing what was typed or queued."""
+opening another conversation without losing what was typed or queued; and `send`, what Enter
+does (queue while streaming, attachments, the context check)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.ui import attach_flow, context_flow
+from tui_chat.ui.widgets.attachment_tray import AttachmentTray
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import ChatApp
@@ -88,3 +91,35 @@ async def open_conversation(
     else:
         app.controller.open(conversation)
     await app.chat_log.drain()  # shown before the caller goes on
+
+
+def send(app: ChatApp, text: str, *, checked: bool = False) -> bool:
+    """Send `text` as the user (what Enter does). While a reply streams it is queued and
+    sent when the turn ends; a second one joins the first. A message that would not fit
+    the context opens a choice first (`checked`: the user chose to send it anyway)."""
+    if not text.strip():
+        return False
+    controller = app.controller
+    if controller.busy:
+        if controller.editing is not None or not controller.ready:
+            return False
+        if app.query_one(AttachmentTray).pending:
+            app.notify("A reply is streaming: send the attachments once it ends.", timeout=4)
+            return False
+        queued = app.queued.text
+        app.queued.show(f"{queued}\n\n{text}" if queued else text)
+        app.prompt.clear()
+        return True
+    attachments = attach_flow.attachments_for(app, text)
+    if attachments is None:
+        return False  # an attachment error is shown beside the prompt
+    editing = controller.editing
+    if not checked and editing is None and not context_flow.fits(app, text):
+        return False  # the text stays in the prompt; the choice may send it
+    if controller.send(text, attachments=attachments or None) is None:
+        return False  # not configured: the log shows why (SendRefused)
+    attach_flow.sent(app)
+    if editing is not None:
+        show_editing(app, False)
+    app.prompt.clear()
+    return True

@@ -55,30 +55,17 @@ from tui_chat.engine.events import (
 )
 from tui_chat.ui.bindings import LOG_BINDINGS
 from tui_chat.ui.widgets.log_base import FollowingLog
+from tui_chat.ui.widgets.log_branches import redraw_below, select_message
+from tui_chat.ui.widgets.log_window import INITIAL, PRUNE_AT, WINDOW, displayed
 from tui_chat.ui.widgets.messages import (
     AssistantMessage,
     ErrorMessage,
     MessageView,
     OlderMessages,
-    SystemPromptChange,
     UserMessage,
     WelcomeMessage,
 )
-
-WINDOW = 40
-"""Messages loaded per step when scrolling up, and kept when pruning."""
-
-INITIAL = 16
-"""Messages mounted when a conversation opens: enough to fill a screen, so it opens quickly;
-scrolling up loads the older ones."""
-
-PRUNE_AT = 2 * WINDOW
-"""Mounted messages beyond which the oldest are unmounted (only while following the bottom)."""
-
-
-def displayed(message: Message) -> bool:
-    """Whether a message gets a widget of its own (tool results show inside the reply)."""
-    return message.role in ("user", "assistant", "system")  # system: a mid-session prompt change
+from tui_chat.ui.widgets.system_prompt_change import SystemPromptChange
 
 
 @dataclass
@@ -348,10 +335,10 @@ class ChatLog(FollowingLog, can_focus=True):
                     await self.show_conversation(event.conversation)
                     changed = False  # a fresh log: nothing unseen
                 elif type(event) is BranchSwitched:
-                    await self.redraw_below(event.after)
-                    self._select_message(event.message)
+                    await redraw_below(self, event.after)
+                    select_message(self, event.message)
                 elif type(event) is MessagesRemoved:
-                    await self.redraw_below(event.after)
+                    await redraw_below(self, event.after)
                     self.anchor()
                 else:
                     self.handle_event(event)
@@ -414,7 +401,7 @@ class ChatLog(FollowingLog, can_focus=True):
             case TurnEnded():
                 self._settle_turn()
             case MessagesRemoved() | BranchSwitched():
-                pass  # the queue's: `drain` awaits `redraw_below`
+                pass  # the queue's: `drain` awaits `redraw_below` (log_branches.py)
             case SendRefused():
                 self._remove_welcome()
                 self.mount(ErrorMessage("config", event.reason))
@@ -438,48 +425,6 @@ class ChatLog(FollowingLog, can_focus=True):
         elif message.role == "system":
             self.add_message(message)
             self.anchor()
-
-    async def redraw_below(self, after: Message | None) -> None:
-        """The path changed below `after` (None: from the first message): unmount the views
-        shown under it and mount the path's messages from there down."""
-        messages = self.conversation.messages
-        start = 0 if after is None else next((i + 1 for i, m in enumerate(messages) if m is after), None)
-        if start is None or start < self._first_index:
-            await self.show_conversation(self.conversation)  # the change is above what is mounted
-            return
-        below = [i for i in range(start, len(messages)) if displayed(messages[i])]
-        if len(below) > WINDOW:
-            await self.show_conversation(self.conversation)  # a long branch: only its tail
-            return
-        # From the first view of a message no longer above the change (`after` may be a tool
-        # result, shown inside the reply above it): errors before that view belong above.
-        kept = {m.id for m in messages[self._first_index : start]}
-        children = list(self.children)
-        cut = next(
-            (i for i, c in enumerate(children) if isinstance(c, MessageView) and c.message.id not in kept),
-            len(children),
-        )
-        doomed = [c for c in children[cut:] if isinstance(c, MessageView | ErrorMessage)]
-        for child in doomed:
-            if isinstance(child, MessageView):
-                self._views.pop(child.message.id, None)
-        self._views_removed()
-        if self.selected is not None and self.selected in doomed:
-            self._set_selected(None)
-        # Not awaited: pruning waits for the widgets' own queues (most of a second with a long
-        # log on screen) and the new views can be mounted meanwhile, after them.
-        self.remove_children(doomed)
-        widgets = self._build(below)
-        if widgets:
-            self._remove_welcome()
-            await self.mount_all(widgets)
-        self._update_older()
-
-    def _select_message(self, message: Message) -> None:
-        view = self._views.get(message.id)
-        if view is not None:
-            self.select(view, scroll=False)
-            self.app.refresh_bindings()
 
     def _settle_turn(self) -> None:
         """Finish every reply of the turn and bring tool lines in line with the conversation

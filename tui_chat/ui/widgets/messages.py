@@ -104,22 +104,6 @@ class UserMessage(MessageView):
             yield SentAttachments(self.message.attachments)
 
 
-class SystemPromptChange(MessageView):
-    """Where the system prompt changed mid-session: the requests after this use it."""
-
-    def compose(self) -> ComposeResult:
-        text = self.message.content
-        header = "System prompt from here on" if text else "System prompt removed from here on"
-        yield Static(
-            Content.assemble(
-                ("⚙ " + header, "bold $text-secondary"), ("  " + clock(self.message.created), "dim")
-            ),
-            classes="message-header",
-        )
-        if text:
-            yield Static(literal(text), classes="message-body", markup=False)
-
-
 class ToolCallLine(Static):
     """One tool call inside a reply: name, arguments (one line), status, duration."""
 
