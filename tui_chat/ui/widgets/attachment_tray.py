@@ -43,6 +43,11 @@ class AttachmentChip(Static, can_focus=True):
         self.index = index
         self.error = error
 
+    def show(self, text: str, index: int, *, error: bool) -> None:
+        self.update(text)
+        self.index, self.error = index, error
+        self.set_class(error, "-error")
+
     def on_click(self) -> None:
         self.action_remove()
 
@@ -81,6 +86,7 @@ class AttachmentTray(Vertical):
         self._ranked: list[Scored] = []
         self._ranked_upto = 0
         self._first_shown = False
+        self._chips: list[AttachmentChip] = []  # on screen, in order (not those being removed)
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="picker")
@@ -243,11 +249,19 @@ class AttachmentTray(Vertical):
         self._render_chips()
 
     def _render_chips(self) -> None:
-        chips = self.query_one("#chips", Horizontal)
-        chips.remove_children()
-        widgets = [
-            AttachmentChip(f"{a.name} · {human_size(a.size)} · {a.kind} ✕", i, error=False)
-            for i, a in enumerate(self.pending)
+        # Update the chips in place: removing and re-mounting all of them leaves, for a moment,
+        # the old chips (being removed) beside the new ones, and a click there would be lost.
+        wanted = [
+            (f"{a.name} · {human_size(a.size)} · {a.kind} ✕", i, False) for i, a in enumerate(self.pending)
         ]
-        widgets += [AttachmentChip(f"⚠ {text} ✕", i, error=True) for i, text in enumerate(self.errors)]
-        chips.mount_all(widgets)
+        wanted += [(f"⚠ {text} ✕", i, True) for i, text in enumerate(self.errors)]
+        live = self._chips
+        for chip, (text, index, error) in zip(live, wanted, strict=False):
+            chip.show(text, index, error=error)
+        if len(live) > len(wanted):
+            surplus, self._chips = live[len(wanted) :], live[: len(wanted)]
+            self.query_one("#chips", Horizontal).remove_children(surplus)
+        elif len(wanted) > len(live):
+            added = [AttachmentChip(text, index, error=error) for text, index, error in wanted[len(live) :]]
+            self._chips = live + added
+            self.query_one("#chips", Horizontal).mount_all(added)
