@@ -14,6 +14,7 @@ import contextlib
 import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -25,12 +26,14 @@ from textual.widgets import OptionList, Static, TextArea
 from tui_chat.attachments.fuzzy import Scored, best
 from tui_chat.attachments.model import Attachment, human_size
 from tui_chat.attachments.reading import AttachmentError, Limits, check_message_total, read_attachment
-from tui_chat.attachments.scanner import BackgroundScan
 
 # `@` at the start of a word, and what is typed after it up to the cursor.
 _TOKEN = re.compile(r"(?:^|\s)@([^\s@]*)$")
 # `@path` anywhere in a message (typed or pasted): attached when the path is a file.
 AT_PATH = re.compile(r"(?:^|(?<=\s))@([^\s@]+)")
+if TYPE_CHECKING:
+    from tui_chat.attachments.scanner import BackgroundScan
+
 SHOWN = 12
 REFRESH_SECONDS = 0.2
 
@@ -147,6 +150,9 @@ class AttachmentTray(Vertical):
         self.query_text = query
         self.add_class("-picking")
         if self._scan is None or self._scan.root != self.root:
+            # Imported on the first `@`: its .gitignore library is not needed to start the app.
+            from tui_chat.attachments.scanner import BackgroundScan
+
             self._scan = BackgroundScan(self.root, on_batch=self._first_batch).start()
             self._ranked_query = None
         if first:
