@@ -61,7 +61,9 @@ async def test_highlight_previews_and_escape_restores() -> None:
 
 
 async def test_holding_a_key_previews_only_where_the_cursor_stops(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ThemePalette, "PREVIEW_DELAY", 0.5)  # far longer than the key presses take
+    # Far longer than the four key presses take, even on a loaded machine running the suite on
+    # every core (0.5 s was not: a preview fired between two presses there).
+    monkeypatch.setattr(ThemePalette, "PREVIEW_DELAY", 3.0)
     app = PickerApp("tui-midnight")
     applied: list[str] = []
     async with app.run_test(size=(100, 30)) as pilot:
