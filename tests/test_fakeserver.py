@@ -104,6 +104,23 @@ async def test_error_reply_carries_status_and_headers(fake_server: FakeServer) -
     assert "slow down" in str(info.value)
 
 
+async def test_a_tool_call_without_its_result_is_refused_as_openai_does(fake_server: FakeServer) -> None:
+    call = {"id": "call_0", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    messages: list[Any] = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "user", "content": "well?"},
+    ]
+    async with _client(fake_server) as client:
+        with pytest.raises(openai.BadRequestError) as info:
+            await client.chat.completions.create(model="fake-model", messages=messages)
+        assert "call_0" in str(info.value) and fake_server.chat_requests[-1].json is not None
+        messages.insert(2, {"role": "tool", "tool_call_id": "call_0", "content": "42"})
+        fake_server.script(text_reply("ok"))
+        answered = await client.chat.completions.create(model="fake-model", messages=messages, stream=False)
+    assert answered.choices[0].message.content == "ok"
+
+
 async def test_json_reply_is_a_plain_body(fake_server: FakeServer) -> None:
     fake_server.script(json_reply({"id": "x", "object": "chat.completion", "choices": []}))
     assert await _collect(fake_server) == []

@@ -938,6 +938,8 @@ class FakeServer:
         for mode in self.quirks & CONTEXT_ERRORS.keys():
             status, error = CONTEXT_ERRORS[mode]
             return status, {"error": error}
+        if (unanswered := _unanswered_tool_calls(body)) is not None:
+            return 400, {"error": unanswered}
         if "rejects_stream_options" in self.quirks and "stream_options" in body:
             error = {
                 "message": "Unrecognized request argument supplied: stream_options",
@@ -945,6 +947,37 @@ class FakeServer:
             }
             return 400, {"error": {**error, "param": None, "code": None}}
         return None
+
+
+def _unanswered_tool_calls(body: dict[str, Any]) -> dict[str, Any] | None:
+    """OpenAI's refusal of a request whose assistant message with `tool_calls` is not followed
+    by a `tool` message for each call id (what a fork or an edit that cut a tool round sends),
+    or None when every call is answered."""
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return None
+    for n, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        calls = message.get("tool_calls")
+        if not isinstance(calls, list) or not calls:
+            continue
+        owed = [c.get("id") for c in calls if isinstance(c, dict)]
+        for later in messages[n + 1 :]:
+            if not isinstance(later, dict) or later.get("role") != "tool":
+                break
+            if later.get("tool_call_id") in owed:
+                owed.remove(later.get("tool_call_id"))
+        if owed:
+            return {
+                "message": "An assistant message with 'tool_calls' must be followed by tool messages "
+                "responding to each 'tool_call_id'. The following tool_call_ids did not have response "
+                f"messages: {', '.join(str(i) for i in owed)}",
+                "type": "invalid_request_error",
+                "param": f"messages.[{n + 1}].role",
+                "code": None,
+            }
+    return None
 
 
 def _print_stream(req: RecordedRequest) -> None:

@@ -11,7 +11,7 @@ import pytest
 from tests.commands.helpers import Run, run_cli
 from tests.fakeserver import FakeServer, RecordedRequest, Reply, chunk, text_reply
 from tui_chat.commands.ask_output import PlainOutput
-from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.engine.conversation import Conversation, Message, ToolCall
 from tui_chat.engine.conversation_tree import add_sibling
 from tui_chat.store import SessionStore
 
@@ -217,3 +217,26 @@ def test_session_continues_the_current_branch_of_a_branched_session(ask, fake_se
         reopened = store.load(conv.id)
         assert [m.content for m in reopened.messages] == ["Pick a colour", "Blue.", "a darker one?", "Navy."]
         assert [m.content for m in reopened.tree.siblings(red.id)] == ["Red.", "Blue."]  # kept
+
+
+def test_a_session_forked_at_a_tool_call_goes_on_with_its_results(ask, fake_server: FakeServer) -> None:
+    conv = Conversation(model="fake-model")
+    conv.add(Message("user", "Weather in Paris?"))
+    calling = conv.add(
+        Message("assistant", "", tool_calls=[ToolCall("call_0", "get_weather", '{"city": "Paris"}')])
+    )
+    conv.add(Message("tool", "sunny, 21 °C", tool_call_id="call_0", name="get_weather"))
+    conv.add(Message("assistant", "Sunny."))
+    with SessionStore.open() as store:
+        store.save_conversation(conv)
+        fork_id = store.fork(conv.id, calling.id)
+    fake_server.script(text_reply("It is sunny, 21 °C."))
+
+    # Before forks carried tool results, the server refused this request (400: "tool_call_ids
+    # did not have response messages").
+    result = ask("--session", fork_id, "So, how warm is it?")
+
+    assert result.code == 0 and result.out == "It is sunny, 21 °C.\n"
+    sent = sent_messages(fake_server)
+    assert [m["role"] for m in sent] == ["user", "assistant", "tool", "user"]
+    assert sent[2] == {"role": "tool", "tool_call_id": "call_0", "content": "sunny, 21 °C"}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.store.support import chat
-from tui_chat.engine.conversation import Conversation, Message
+from tui_chat.engine.conversation import Conversation, Message, ToolActivity, ToolCall
 from tui_chat.engine.conversation_tree import (
     Branching,
     add_sibling,
@@ -366,3 +366,79 @@ def test_the_open_conversations_tree_knows_every_recorded_message_after_a_cut(st
     recorder.close()
     assert tree_of(conv).branching(second.id) == Branching(2, 2)
     assert store.load(conv.id).tree.branching(second.id) == Branching(2, 2)
+
+
+# -- forks and tool rounds ---------------------------------------------------------------------
+
+
+def tool_round() -> tuple[Conversation, dict[str, Message]]:
+    """Q -> an assistant message calling two tools -> their two results -> the answer."""
+    conv = Conversation(model="m")
+    q = conv.add(Message("user", "Weather in Paris and Rome?", created=1.0))
+    calls = [ToolCall("call_0", "get_weather", '{"city": "Paris"}'), ToolCall("call_1", "get_weather", "{}")]
+    calling = conv.add(Message("assistant", "", tool_calls=calls, created=2.0))
+    paris = conv.add(
+        Message(
+            "tool",
+            "sunny",
+            tool_call_id="call_0",
+            name="get_weather",
+            activity=ToolActivity(status="ok"),
+            created=3.0,
+        )
+    )
+    rome = conv.add(Message("tool", "rain", tool_call_id="call_1", name="get_weather", created=4.0))
+    answer = conv.add(Message("assistant", "Sunny in Paris, rain in Rome.", created=5.0))
+    return conv, {"q": q, "calling": calling, "paris": paris, "rome": rome, "answer": answer}
+
+
+def test_a_fork_at_a_tool_call_carries_the_results_of_its_calls() -> None:
+    conv, m = tool_round()
+    copied = fork_path(conv, m["calling"].id)
+    assert [(c.role, c.content) for c in copied] == [
+        ("user", "Weather in Paris and Rome?"),
+        ("assistant", ""),
+        ("tool", "sunny"),
+        ("tool", "rain"),
+    ]
+    assert [c.tool_call_id for c in copied[2:]] == ["call_0", "call_1"]
+    # Forking at the first result also brings the second: the round is not cut in two.
+    assert contents(fork_path(conv, m["paris"].id)) == contents(copied)
+    # Copies: a later change to the fork's tool activity leaves the origin's alone.
+    assert copied[2].activity is not None and copied[2].activity is not m["paris"].activity
+
+
+def test_a_fork_at_a_tool_call_takes_the_results_of_the_branch_it_is_made_on() -> None:
+    conv, m = tool_round()
+    # Another branch below the call: a different first result (added outside a turn).
+    other = add_sibling(conv, m["paris"].id, Message("tool", "fog", tool_call_id="call_0", created=6.0))
+    assert contents(fork_path(conv, m["calling"].id)) == ["Weather in Paris and Rome?", "", "fog"]
+    show_branch(conv, m["answer"].id)  # back to the first branch on screen
+    assert contents(fork_path(conv, m["calling"].id))[2:] == ["sunny", "rain"]
+    # A fork at a message of a branch not on screen: the branch used last through it.
+    assert contents(fork_path(conv, other.id))[2:] == ["fog"]
+
+
+def test_a_forked_tool_round_is_saved_with_its_results(store: SessionStore) -> None:
+    conv, m = tool_round()
+    store.save_conversation(conv)
+    fork = store.load(store.fork(conv.id, m["calling"].id))
+    assert [x.role for x in fork.messages] == ["user", "assistant", "tool", "tool"]
+    assert [c.id for c in fork.messages[1].tool_calls] == ["call_0", "call_1"]
+
+
+def test_editing_or_regenerating_after_a_tool_round_keeps_the_round() -> None:
+    conv, m = tool_round()
+    follow_up = conv.add(Message("user", "And tomorrow?", created=7.0))
+    conv.add(Message("assistant", "Rain in both.", created=8.0))
+    # Editing the follow-up: the round above it stays on the path, whole.
+    add_sibling(conv, follow_up.id, Message("user", "And in Berlin?", created=9.0))
+    assert contents(conv.messages)[:5] == contents(tool_round()[0].messages)[:5]
+    assert contents(conv.messages)[5:] == ["And in Berlin?"]
+    # Regenerating the answer cuts above the turn's first reply: the old round stays in the
+    # tree, under its call, with both results.
+    branch_above(conv, m["calling"].id)
+    assert contents(conv.messages) == ["Weather in Paris and Rome?"]
+    tree = tree_of(conv)
+    assert contents(tree.children(m["calling"].id)) == ["sunny"]
+    assert contents(tree.children(m["paris"].id)) == ["rain"]

@@ -248,13 +248,51 @@ def add_sibling(conversation: Conversation, message_id: str, message: Message) -
 
 
 def fork_path(conversation: Conversation, message_id: str) -> list[Message]:
-    """Copies (new ids) of the path from the root to `message_id`, for a new conversation."""
+    """Copies (new ids) of the path from the root to `message_id`, for a new conversation.
+
+    A tool round is not cut in two: forking at an assistant message with tool calls (or at one
+    of its results) also copies the results still owed to its calls, taken from the branch the
+    fork is made on (the current path when it holds `message_id`, else the branch used last
+    through it), so the fork's next request is one a server accepts (an assistant message with
+    tool calls must be followed by their results)."""
     from tui_chat.engine.conversation import new_id
 
+    tree = tree_of(conversation)
+    path = tree.path_to(message_id)
+    on_screen = any(m.id == message_id for m in conversation.messages)
+    branch = conversation.messages if on_screen else tree.branch_through(message_id)
+    path += _results_owed(path, branch[len(path) :])
     return [
-        replace(m, id=new_id(), previous_versions=[], tool_calls=list(m.tool_calls))
-        for m in tree_of(conversation).path_to(message_id)
+        replace(
+            m,
+            id=new_id(),
+            previous_versions=[],
+            tool_calls=list(m.tool_calls),
+            activity=replace(m.activity) if m.activity is not None else None,
+            attachments=list(m.attachments),
+        )
+        for m in path
     ]
+
+
+def _results_owed(path: Sequence[Message], after: Sequence[Message]) -> list[Message]:
+    """The tool results in `after` (the branch below the end of `path`) that answer calls of
+    the tool round `path` ends in: as many as its calls still lack, and only consecutive ones."""
+    answered = 0
+    for message in reversed(path):
+        if message.role in ("tool", "function"):
+            answered += 1
+            continue
+        owed = len(message.tool_calls) - answered if message.role == "assistant" else 0
+        break
+    else:
+        return []
+    results: list[Message] = []
+    for message in after[: max(owed, 0)]:
+        if message.role not in ("tool", "function"):
+            break
+        results.append(message)
+    return results
 
 
 # -- the earlier-versions view today's UI shows --------------------------------------------------
