@@ -133,6 +133,20 @@ def test_export_json_to_a_private_file_then_import_it_back(tui_chat, tmp_path: P
     assert tui_chat("export", conv.id, "--format", "json").out.count('"role"') == 4
 
 
+def test_a_session_on_a_named_endpoint_imports_back_on_it(tui_chat, tmp_path: Path) -> None:
+    conv = chat("On the work server", "ok")
+    conv.endpoint = "work"
+    saved(conv)
+    target = tmp_path / "work.json"
+    assert tui_chat("export", conv.id, "--format", "json", "-o", str(target)).code == 0
+    paths.database_file().unlink()
+
+    assert tui_chat("import", str(target)).code == 0
+
+    [listed] = json.loads(tui_chat("sessions", "--json", "--endpoint", "work").out)
+    assert (listed["id"], listed["endpoint"]) == (conv.id, "work")
+
+
 def test_importing_twice_says_already_imported_unless_copy(tui_chat, tmp_path: Path) -> None:
     conv = chat("twice")
     saved(conv)

@@ -11,7 +11,7 @@ JSON format, version 2 (version 1: the same without "parent", "used", "current_l
 origin, with "previous_versions" on a message)::
 
     {"format": "tui-chat-session", "version": 2, "exported": <unix time>,
-     "session": {"id", "title", "model", "provider", "system_prompt", "created", "updated",
+     "session": {"id", "title", "model", "provider", "endpoint", "system_prompt", "created", "updated",
                  "archived", "current_leaf", "origin_session", "origin_message",
                  "messages": [{"id", "parent", "used", "role", "content", "reasoning", "tool_calls": [{"id",
                  "name", "arguments"}], "tool_call_id", "name", "status", "status_detail",
@@ -19,7 +19,9 @@ origin, with "previous_versions" on a message)::
                  "created", "attachments": [{"name", "kind", "mime", "sha256", "data"}]}]}}
 
 "attachments" (issue 12) is optional, so files written before it still import; "data" is the
-file's bytes in base64 and must match "sha256".
+file's bytes in base64 and must match "sha256". "endpoint" (the [endpoints.NAME] the session
+talks to, schema v6) is optional too: without it (or null) the session has no endpoint saved,
+as one saved before endpoints.
 
 Only "role" is required in a message and only "messages" in a session; everything else has
 a default. A readable `ImportFailed` says what is wrong with a file that does not fit.
@@ -85,6 +87,8 @@ def to_markdown(conversation: Conversation, summary: SessionSummary) -> str:
     lines.append(f"- Model: {conversation.model or 'unknown'}")
     if summary.provider:
         lines.append(f"- Provider: {summary.provider}")
+    if conversation.endpoint:
+        lines.append(f"- Endpoint: {conversation.endpoint}")
     lines.append(f"- Started: {_local_time(summary.created)}")
     lines.append(f"- Last used: {_local_time(summary.updated)}")
     lines.append(f"- Session: {summary.id}")
@@ -211,6 +215,7 @@ def to_json(conversation: Conversation, summary: SessionSummary) -> str:
             "title": summary.title,
             "model": conversation.model,
             "provider": summary.provider,
+            "endpoint": conversation.endpoint,
             "system_prompt": conversation.system_prompt,
             "created": summary.created,
             "updated": summary.updated,
@@ -328,6 +333,7 @@ def parse_json(text: str) -> ParsedSession:
         model=_field(session, "model", str, "session"),
         id=_field(session, "id", str, "session") or new_id(),
         title=_field(session, "title", str, "session"),
+        endpoint=_field(session, "endpoint", str, "session"),
     )
     return ParsedSession(
         conversation=conversation,
