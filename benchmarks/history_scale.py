@@ -13,6 +13,8 @@ one): its first open includes any migration. Figures are medians of --runs:
 - list: `list_sessions()`, all sessions with their message counts
 - search "...": `search(text, limit=100)`, what the session browser sends (its first keystroke
   sends one letter)
+- search 'stream' limit 50 (marking branches): what `tui-chat sessions --search` sends, with
+  and without walking each hit session's current branch
 - browser first rows: the session browser pushed in `App.run_test`, until its first rows are
   set (its `_show`; a long list may come in two steps); then typing one letter until those
   results are set
@@ -118,6 +120,13 @@ MEASURE = textwrap.dedent(
             times.append(seconds)
         out[f"search {query!r}"] = statistics.median(times)
         out[f"hits {query!r}"] = len(hits)
+    try:  # `tui-chat sessions --search` also marks hits on another branch (trees before: no)
+        times = [timed(lambda: store.search("stream", limit=50, branches=True))[0] for _ in range(runs)]
+        out["search 'stream' limit 50, marking branches"] = statistics.median(times)
+        times = [timed(lambda: store.search("stream", limit=50))[0] for _ in range(runs)]
+        out["search 'stream' limit 50"] = statistics.median(times)
+    except TypeError:
+        pass
     if browser:
         from textual.app import App
         from tui_chat.ui.screens.session_browser import SessionBrowser

@@ -240,3 +240,28 @@ def test_a_session_forked_at_a_tool_call_goes_on_with_its_results(ask, fake_serv
     sent = sent_messages(fake_server)
     assert [m["role"] for m in sent] == ["user", "assistant", "tool", "user"]
     assert sent[2] == {"role": "tool", "tool_call_id": "call_0", "content": "sunny, 21 °C"}
+
+
+def test_session_with_message_goes_on_from_the_branch_holding_a_search_hit(
+    ask, fake_server: FakeServer
+) -> None:
+    conv = Conversation(model="fake-model")
+    conv.add(Message("user", "Pick a colour"))
+    red = conv.add(Message("assistant", "Red."))
+    add_sibling(conv, red.id, Message("assistant", "Blue."))  # Blue is on screen
+    with SessionStore.open() as store:
+        store.save_conversation(conv)
+        [hit] = store.search("red", branches=True)
+    assert hit.other_branch
+    fake_server.script(text_reply("Crimson."))
+
+    assert ask("--session", conv.id, "--message", red.id[:8], "a darker one?").code == 0
+
+    assert [m["content"] for m in sent_messages(fake_server)] == ["Pick a colour", "Red.", "a darker one?"]
+    with SessionStore.open() as store:  # the branch of the hit is the one the session shows now
+        assert [m.content for m in store.load(conv.id).messages][-2:] == ["a darker one?", "Crimson."]
+
+
+def test_message_without_session_is_a_usage_error(ask) -> None:
+    result = ask("--message", "abcd", "hi")
+    assert result.code == 2 and "--message MSG needs --session ID" in result.err

@@ -245,6 +245,43 @@ def test_sessions_search_finds_text_on_a_branch_not_shown_and_names_its_message(
         ]
 
 
+def bread_session() -> tuple[Conversation, Message]:
+    """Rye bread, then regenerated into sourdough (on screen); a follow-up below sourdough."""
+    conv = chat("Which bread?", "Rye bread.")
+    rye = conv.messages[1]
+    add_sibling(conv, rye.id, Message("assistant", "Sourdough bread."))
+    conv.add(Message("user", "Which flour for bread?"))
+    saved(conv)
+    return conv, rye
+
+
+def test_sessions_search_marks_hits_on_another_branch_and_says_how_to_open_them(tui_chat) -> None:
+    _, rye = bread_session()
+
+    lines = tui_chat("sessions", "--search", "rye").out.splitlines()
+
+    assert lines[1] == f"          assistant [other branch, message {rye.id[:8]}]: **Rye** bread."
+    assert "`tui-chat --session ID --message MSG` opens that branch" in lines[-1]
+    # A hit on the branch the session shows is not marked, and the note is left out.
+    shown = tui_chat("sessions", "--search", "sourdough").out
+    assert "other branch" not in shown and "assistant: **Sourdough** bread." in shown
+    [rye_hit] = json.loads(tui_chat("sessions", "--search", "rye", "--json").out)
+    [sourdough_hit] = json.loads(tui_chat("sessions", "--search", "sourdough", "--json").out)
+    assert (rye_hit["other_branch"], sourdough_hit["other_branch"]) == (True, False)
+
+
+def test_export_of_a_hit_on_another_branch_shows_that_branch_and_leaves_the_session(tui_chat) -> None:
+    conv, rye = bread_session()
+
+    run = tui_chat("export", conv.id[:8], "--message", rye.id[:8])
+
+    assert run.code == 0 and "Rye bread." in run.out and "Sourdough" not in run.out
+    shown = tui_chat("export", conv.id, "--format", "json").out
+    assert json.loads(shown)["session"]["current_leaf"] == conv.messages[-1].id  # unchanged
+    unknown = tui_chat("export", conv.id, "--message", "zzzz")
+    assert unknown.code == 2 and "no message 'zzzz'" in unknown.err
+
+
 def test_sessions_json_names_a_forks_origin(tui_chat) -> None:
     conv = chat("Plan a trip", "Lisbon.")
     saved(conv)

@@ -6,6 +6,7 @@ import pytest
 
 from tests.store.support import chat, weather_conversation
 from tui_chat.engine.conversation import Message
+from tui_chat.engine.conversation_tree import add_sibling
 from tui_chat.store import SearchHit, SessionStore
 from tui_chat.store.search import MATCH_END, MATCH_START, fts_query
 
@@ -140,3 +141,26 @@ def test_the_snippet_is_the_window_with_the_most_of_the_words_searched(store: Se
         *[f"filler{i}" for i in range(64, 69)],
         "filler69…",
     ]
+
+
+def test_search_can_mark_the_hits_on_another_branch_than_the_one_shown(store: SessionStore) -> None:
+    conv = chat("Which bread?", "Rye bread.")
+    rye = conv.messages[1]
+    sourdough = add_sibling(conv, rye.id, Message("assistant", "Sourdough bread."))
+    store.save_conversation(conv)
+
+    marked = {
+        h.message_id: h.other_branch
+        for h in store.search("bread", per_session=None, branches=True)
+        if h.message_id
+    }
+
+    assert marked == {conv.messages[0].id: False, rye.id: True, sourdough.id: False}
+    assert not any(h.other_branch for h in store.search("bread", per_session=None))  # not asked
+    store.switch_branch(conv.id, sourdough.id, -1)  # rye on screen now
+    marked = {
+        h.message_id: h.other_branch
+        for h in store.search("bread", per_session=None, branches=True)
+        if h.message_id
+    }
+    assert marked == {conv.messages[0].id: False, rye.id: False, sourdough.id: True}

@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     store: SessionStore | None = None
     conversation = None
     continue_last, session_id = getattr(args, "continue_last", False), getattr(args, "session_id", None)
-    if continue_last or session_id:
+    message_id = getattr(args, "message_id", None)  # --message: the branch holding a search hit
+    if continue_last or session_id or message_id:
         try:
             store = SessionStore.open()
         except StoreError as exc:
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             if store is None:
                 raise SessionUnavailable("the session database cannot be opened")
             conversation, settings = choose_conversation(
-                store, settings, continue_last=continue_last, session_id=session_id
+                store, settings, continue_last=continue_last, session_id=session_id, message_id=message_id
             )
         except SessionUnavailable as exc:
             print(f"tui-chat: {exc}", file=sys.stderr)

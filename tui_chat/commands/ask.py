@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
             settings,
             continue_last=getattr(args, "continue_last", False),
             session_id=getattr(args, "session_id", None),
+            message_id=getattr(args, "message_id", None),
             save=not args.no_save,
             warn=output.warning,
         )

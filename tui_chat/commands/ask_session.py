@@ -26,6 +26,7 @@ from tui_chat.engine.events import Event
 from tui_chat.store import SessionRecorder, SessionStore, StoreError
 
 COMMAND_LINE = "command line"  # Settings.sources value for a flag
+NEEDS_SESSION = "--message MSG needs --session ID, the session the message is in"
 
 
 def add_session_options(
@@ -50,6 +51,14 @@ def add_session_options(
         dest="session_id",
         default=default,
         help="go on with saved session ID (a unique prefix will do; `tui-chat sessions` lists them)",
+    )
+    group.add_argument(
+        "--message",
+        metavar="MSG",
+        dest="message_id",
+        default=default,
+        help="with --session: go on from the branch holding message MSG (a search hit of "
+        "`tui-chat sessions --search`), which becomes the branch the session shows",
     )
     return group
 
@@ -109,10 +118,13 @@ def open_session(
     *,
     continue_last: bool = False,
     session_id: str | None = None,
+    message_id: str | None = None,
     save: bool = True,
     warn: Callable[[str], None],
 ) -> AskSession:
     """The conversation to run the turn in, with its recorder. Raises SessionUnavailable."""
+    if message_id is not None and session_id is None:
+        raise SessionUnavailable(NEEDS_SESSION)
     wants_saved = continue_last or session_id is not None
     if not save and not wants_saved:
         return AskSession(_fresh(settings), settings, warn)  # --no-save: never touch the store
@@ -127,7 +139,7 @@ def open_session(
         warn(store.warning)
     try:
         conversation, settings = choose_conversation(
-            store, settings, continue_last=continue_last, session_id=session_id
+            store, settings, continue_last=continue_last, session_id=session_id, message_id=message_id
         )
     except BaseException:
         store.close()
@@ -148,10 +160,19 @@ def _fresh(settings: Settings) -> Conversation:
 
 
 def choose_conversation(
-    store: SessionStore, settings: Settings, *, continue_last: bool = False, session_id: str | None = None
+    store: SessionStore,
+    settings: Settings,
+    *,
+    continue_last: bool = False,
+    session_id: str | None = None,
+    message_id: str | None = None,
 ) -> tuple[Conversation, Settings]:
     """The saved conversation `--continue` / `--session ID` ask for (a new one for neither), and
-    the settings to go on with it. Blocking. Raises SessionUnavailable."""
+    the settings to go on with it. `message_id` (`--message`, with `--session`): the branch
+    holding that message, saved as the one the session shows, as opening a search hit in the
+    app's browser does. Blocking. Raises SessionUnavailable."""
+    if message_id is not None and session_id is None:
+        raise SessionUnavailable(NEEDS_SESSION)
     if session_id is None and not continue_last:
         return _fresh(settings), settings
     try:
@@ -159,7 +180,12 @@ def choose_conversation(
             session_id = store.most_recent_id()
             if session_id is None:
                 raise SessionUnavailable("no saved session to continue yet: start one without --continue")
-        conversation = store.load(session_id)
+        if message_id is not None:
+            session_id = store.resolve_id(session_id)
+            message_id = store.resolve_message_id(session_id, message_id)
+            conversation = store.load_branch(session_id, message_id)
+        else:
+            conversation = store.load(session_id)
     except StoreError as exc:
         raise SessionUnavailable(f"{exc} (`tui-chat sessions` lists them)") from exc
     return conversation, keep_session_settings(conversation, settings)

@@ -26,6 +26,7 @@ EXIT_FAILED = 1  # the store or a write failed
 SHORT_ID = 8
 _BOLD_MATCH = ("\x1b[1;7m", "\x1b[0m")
 _PLAIN_MATCH = ("**", "**")
+OTHER_BRANCH = "other branch, message"
 
 
 def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
@@ -50,6 +51,13 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
         "reads back. ID may be a unique prefix.",
     )
     export.add_argument("session_id", metavar="ID")
+    export.add_argument(
+        "--message",
+        metavar="MSG",
+        dest="message_id",
+        help="the branch holding message MSG (a search hit; a unique prefix will do) instead of "
+        "the one the session shows; the session itself is left as it is",
+    )
     export.add_argument("--format", choices=["md", "json"], default="md", help="default: md")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
@@ -101,7 +109,7 @@ def _open_store() -> SessionStore:
 def run_sessions(args: argparse.Namespace) -> int:
     with _open_store() as store:
         if args.search is not None:
-            hits = store.search(args.search, include_archived=args.all, limit=args.limit or 50)
+            hits = store.search(args.search, include_archived=args.all, limit=args.limit or 50, branches=True)
             _print_hits(hits, as_json=args.json)
         else:
             endpoint = getattr(args, "endpoint", None)
@@ -155,7 +163,14 @@ def _print_hits(hits: list[SearchHit], *, as_json: bool) -> None:
         print(f"{hit.session_id[:SHORT_ID]}  {hit.title or '(untitled)'}")
         if hit.message_id is not None:
             snippet = " ".join(hit.highlighted(start, end).split())
-            print(f"{'':{SHORT_ID}}  {hit.role}: {snippet}")
+            where = f" [{OTHER_BRANCH} {hit.message_id[:SHORT_ID]}]" if hit.other_branch else ""
+            print(f"{'':{SHORT_ID}}  {hit.role}{where}: {snippet}")
+    if any(hit.other_branch for hit in hits):
+        print(
+            f"\n[{OTHER_BRANCH} MSG]: not on the branch the session shows; "
+            "`tui-chat --session ID --message MSG` opens that branch, "
+            "`tui-chat export ID --message MSG` exports it."
+        )
 
 
 def _summary_json(s: SessionSummary) -> dict[str, Any]:
@@ -187,6 +202,9 @@ def _hit_json(hit: SearchHit) -> dict[str, Any]:
         "archived": hit.archived,
         "message_id": hit.message_id,
         "role": hit.role,
+        # The message is on another branch than the one the session shows (as `message_id`
+        # with `tui-chat --session` / `export --message` opens / exports that branch).
+        "other_branch": hit.other_branch,
         "snippet": hit.text,
         "matches": matches,  # [start, end) character offsets into snippet
     }
@@ -210,7 +228,13 @@ def _print_table(
 @_reporting_store_errors
 def run_export(args: argparse.Namespace) -> int:
     with _open_store() as store:
-        conversation = store.load(args.session_id)
+        message_id = getattr(args, "message_id", None)
+        if message_id:
+            session_id = store.resolve_id(args.session_id)
+            message_id = store.resolve_message_id(session_id, message_id)
+            conversation = store.load_branch(session_id, message_id, make_current=False)
+        else:
+            conversation = store.load(args.session_id)
         summary = store.summary(conversation.id)
     text = to_json(conversation, summary) if args.format == "json" else to_markdown(conversation, summary)
     if args.output in (None, "-"):

@@ -104,6 +104,10 @@ class SearchHit:
     position: int | None
     # The matched text around the match, each match wrapped in MATCH_START/MATCH_END.
     snippet: str
+    # The message is on another branch than the one the session shows (its current leaf's):
+    # opening the hit shows that branch instead. Filled by `SessionStore.search(branches=True)`;
+    # False for title hits and when not asked.
+    other_branch: bool = False
 
     def segments(self) -> list[tuple[str, bool]]:
         """The snippet as (text, is_match) pieces, ready to style."""

@@ -44,6 +44,7 @@ from tui_chat.store.search import (
 from tui_chat.store.writer import BackgroundWriter
 
 SNIPPET_TOKENS = 16
+SHORT_ID = 8  # how much of an id messages show
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,25 @@ JOIN sessions s ON s.id = m.session_id
 """
 
 
+# The message hits that are on their session's current branch: each session's path walked up
+# from its current leaf (one index lookup a step), only for the sessions with hits; and (id
+# NULL) each session walked, since one without a current leaf saved has nothing to compare.
+_ON_CURRENT_BRANCH = """
+WITH RECURSIVE up(session_id, id, parent_id) AS (
+    SELECT m.session_id, m.id, m.parent_id
+    FROM json_each(:sessions) AS h
+    JOIN sessions s ON s.id = h.value
+    JOIN messages m ON m.session_id = s.id AND m.id = s.current_leaf
+    UNION
+    SELECT m.session_id, m.id, m.parent_id
+    FROM up JOIN messages m ON m.session_id = up.session_id AND m.id = up.parent_id
+)
+SELECT session_id, id FROM up WHERE id IN (SELECT value FROM json_each(:messages))
+UNION ALL
+SELECT DISTINCT session_id, NULL FROM up
+"""
+
+
 class SessionStore:
     def __init__(self, opened: OpenedDatabase, *, now: Callable[[], float] = time.time) -> None:
         """Use `SessionStore.open()`."""
@@ -185,6 +205,25 @@ class SessionStore:
             some = ", ".join(r["id"][:12] for r in rows[:5])
             raise AmbiguousSessionId(f"{session_id!r} matches several sessions ({some}); type more of the id")
         return str(rows[0]["id"])
+
+    def resolve_message_id(self, session_id: str, message_id: str) -> str:
+        """The full id of a message of `session_id` (any branch) for its id or a unique prefix
+        (`sessions --search` prints 8 characters). SessionNotFound / AmbiguousSessionId."""
+        full_id = self.resolve_id(session_id)
+        with self._db() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT id FROM messages WHERE session_id = :s AND substr(id, 1, length(:p)) = :p"
+                " LIMIT 6",
+                {"s": full_id, "p": message_id},
+            ).fetchall()
+        ids = [str(r["id"]) for r in rows]
+        if message_id in ids:
+            return message_id
+        if not message_id or not ids:
+            raise SessionNotFound(f"no message {message_id!r} in session {full_id[:SHORT_ID]}")
+        if len(ids) > 1:
+            raise AmbiguousSessionId(f"{message_id!r} matches several messages; type more of the id")
+        return ids[0]
 
     def exists(self, session_id: str) -> bool:
         with self._db() as conn:
@@ -325,11 +364,14 @@ class SessionStore:
         limit: int = 50,
         include_archived: bool = False,
         per_session: int | None = 1,
+        branches: bool = False,
     ) -> list[SearchHit]:
         """Sessions whose title or messages contain every word of `text` (the last word may be
         unfinished). Title matches come first, then message matches by relevance (among the
         newest CANDIDATES matching messages). With `per_session=1` each session appears once,
-        with its best match; None for every match."""
+        with its best match; None for every match. `branches=True` also marks the message hits
+        that are on another branch than their session's current one (`SearchHit.other_branch`;
+        it walks each hit session's current path, so a search box typing away leaves it off)."""
         query = fts_query(text)
         if query is None:
             return []
@@ -349,11 +391,19 @@ class SessionStore:
                 messages = [hit for kind, hit in order if kind == 1]
                 rows = conn.execute(_TITLE_HITS, {**marks, "hits": json.dumps(titles)}).fetchall()
                 rows += conn.execute(_MESSAGE_HITS, {"hits": json.dumps(messages)}).fetchall()
+                hit_messages = [r for r in rows if r["kind"] == 1]
+                on_branch = None
+                if branches and hit_messages:
+                    walk = {
+                        "sessions": json.dumps(sorted({r["session_id"] for r in hit_messages})),
+                        "messages": json.dumps([r["message_id"] for r in hit_messages]),
+                    }
+                    on_branch = {(r[0], r[1]) for r in conn.execute(_ON_CURRENT_BRANCH, walk)}
             finally:
                 conn.execute("COMMIT")
         terms = match_terms(text)
         found = {(r["kind"], r["hit"]): r for r in rows}
-        return [_search_hit(found[key], terms) for key in order if key in found]
+        return [_search_hit(found[key], terms, on_branch) for key in order if key in found]
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -457,7 +507,15 @@ class SessionStore:
                 raise StoreError(f"session database {self.path}: {exc}") from exc
 
 
-def _search_hit(row: sqlite3.Row, terms: MatchTerms) -> SearchHit:
+def _search_hit(
+    row: sqlite3.Row, terms: MatchTerms, on_branch: set[tuple[str, str | None]] | None = None
+) -> SearchHit:
+    other_branch = (
+        on_branch is not None
+        and row["kind"] == 1
+        and (row["session_id"], None) in on_branch
+        and (row["session_id"], row["message_id"]) not in on_branch
+    )
     return SearchHit(
         session_id=row["session_id"],
         title=row["title"],
@@ -468,6 +526,7 @@ def _search_hit(row: sqlite3.Row, terms: MatchTerms) -> SearchHit:
         position=row["position"],
         snippet=(row["snippet"] if row["kind"] == 0 else snippet(row["content"] or "", terms, SNIPPET_TOKENS))
         or "",
+        other_branch=other_branch,
     )
 
 
