@@ -126,3 +126,15 @@ def test_a_literal_key_works_but_is_warned_about() -> None:
     assert settings.api_key == "sk-literal-0123456789"
     assert any("discouraged" in w and "endpoints.x.api_key" in w for w in settings.warnings)
     assert not any("sk-literal" in w for w in settings.warnings)
+
+
+def test_an_endpoint_naming_no_model_gets_none_rather_than_a_guess() -> None:
+    write_config(
+        '[endpoints.ollama]\nbase_url = "http://127.0.0.1:11434/v1"\n'
+        '[endpoints.openai]\napi_key_env = "OPENAI_API_KEY"\n'
+    )
+    ollama = load_settings({"endpoint": "ollama"}, environ={})
+    assert (ollama.model, ollama.sources["model"]) == ("", "not set")  # not gpt-4o-mini
+    assert load_settings({"endpoint": "ollama", "model": "qwen3"}, environ={}).model == "qwen3"
+    # On OpenAI's own API the built-in default exists: it still stands in.
+    assert load_settings({"endpoint": "openai"}, environ={}).model == "gpt-4o-mini"

@@ -444,6 +444,7 @@ QUIRKS = {
     "think_tag": "thinks aloud inline, <think>...</think> at the start of the content",
     "no_done": "ends the stream without data: [DONE]",
     "no_models": "has no /models route (404)",
+    "one_model": "lists one model, fake-model (Ollama with one model pulled, llama.cpp, vLLM)",
     "llamacpp_props": "serves llama.cpp's GET /props with default_generation_settings.n_ctx",
     "ollama_show": "serves Ollama's POST /api/show with model_info.<arch>.context_length",
     "lmstudio_models": "serves LM Studio's GET /api/v0/models with max_context_length",
@@ -619,9 +620,10 @@ _MODELS: dict[str, Any] = {
 
 
 def _models(quirks: frozenset[str]) -> dict[str, Any]:
-    if "vllm_max_model_len" not in quirks:
-        return _MODELS
-    return {**_MODELS, "data": [{**m, "max_model_len": FAKE_CONTEXT_WINDOW} for m in _MODELS["data"]]}
+    listed = _MODELS["data"][:1] if "one_model" in quirks else _MODELS["data"]
+    if "vllm_max_model_len" in quirks:
+        listed = [{**m, "max_model_len": FAKE_CONTEXT_WINDOW} for m in listed]
+    return {**_MODELS, "data": listed}
 
 
 def _lmstudio_models() -> dict[str, Any]:

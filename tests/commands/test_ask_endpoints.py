@@ -49,8 +49,8 @@ def test_an_endpoint_flag_overrides_the_sessions_endpoint(
     capsys: pytest.CaptureFixture[str], fake_server: FakeServer, other_server: FakeServer
 ) -> None:
     write_config(
-        f'[endpoints.home]\nbase_url = "{fake_server.url}"\n'
-        f'[endpoints.lab]\nbase_url = "{other_server.url}"\n'
+        f'[endpoints.home]\nbase_url = "{fake_server.url}"\ndefault_model = "fake-model"\n'
+        f'[endpoints.lab]\nbase_url = "{other_server.url}"\ndefault_model = "fake-model"\n'
     )
     other_server.script(text_reply("one"))
     fake_server.script(text_reply("two"))
@@ -84,3 +84,31 @@ def test_a_session_saved_before_endpoints_goes_on_with_the_endpoint_in_use(
     assert len(other_server.chat_requests) == 1 and not fake_server.chat_requests
     [summary] = json.loads(run_cli(capsys, "sessions", "--json").out)
     assert summary["endpoint"] == "lab"
+
+
+def test_an_endpoint_without_a_model_uses_the_servers_only_one(capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeServer(quirks=["one_model"]) as server:
+        write_config(f'[endpoints.local]\nbase_url = "{server.url}"\n')
+        server.script(text_reply("Hello from the only model."))
+
+        result = run_cli(capsys, "ask", "--endpoint", "local", "hi")
+
+        assert result.code == 0, result.err
+        assert result.out == "Hello from the only model.\n"
+        assert server.chat_requests[-1].json["model"] == "fake-model"
+    [summary] = json.loads(run_cli(capsys, "sessions", "--json").out)
+    assert summary["model"] == "fake-model"  # saved: --continue goes on with it
+
+
+def test_an_endpoint_without_a_model_on_a_server_with_several_says_which_setting_to_set(
+    capsys: pytest.CaptureFixture[str], fake_server: FakeServer
+) -> None:
+    write_config(f'[endpoints.local]\nbase_url = "{fake_server.url}"\n')
+
+    result = run_cli(capsys, "ask", "--endpoint", "local", "hi")
+
+    assert result.code == 2 and result.out == ""
+    assert "the server offers 2: fake-model, fake-model-large" in result.err
+    assert 'set default_model = "NAME" under [endpoints.local]' in result.err
+    assert "--model NAME" in result.err
+    assert not fake_server.chat_requests  # no request to a model nobody chose

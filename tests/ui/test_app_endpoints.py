@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 
 from tests.commands.helpers import write_config
 from tests.fakeserver import FakeServer, text_reply
-from tests.ui.app_support import SIZE, send, settle, wait_for
+from tests.ui.app_support import SIZE, errors, replies, send, settle, wait_for
 from tui_chat.config import load_settings
 from tui_chat.store import SessionStore
 from tui_chat.ui.app import ChatApp
@@ -133,3 +133,29 @@ async def test_an_endpoint_whose_key_variable_is_unset_opens_and_says_so(fake_se
         assert app.status_bar.state == "not configured"
         assert "LAB_KEY, which is not set" in app.controller.not_ready
         assert "LAB_KEY" in (app.chat_log.welcome or "")
+
+
+async def test_an_endpoint_without_a_model_says_which_setting_names_one(fake_server: FakeServer) -> None:
+    write_config(f'[endpoints.lab]\nbase_url = "{fake_server.url}"\n')  # the server offers two
+    app = ChatApp(load_settings({"endpoint": "lab"}), freeze_gc=False, save_sessions=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hi")
+        await settle(pilot)
+        [error] = errors(app)
+        shown = str(error.render())
+        assert "No model chosen" in shown and "fake-model, fake-model-large" in shown
+        assert 'default_model = "NAME" under [endpoints.lab]' in shown and "f2 picks one" in shown
+        assert not fake_server.chat_requests
+
+
+async def test_an_endpoint_without_a_model_takes_the_servers_only_one() -> None:
+    with FakeServer(quirks=["one_model"]) as server:
+        write_config(f'[endpoints.lab]\nbase_url = "{server.url}"\n')
+        server.script(text_reply("Hello."))
+        app = ChatApp(load_settings({"endpoint": "lab"}), freeze_gc=False, save_sessions=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await send(pilot, "hi")
+            await settle(pilot)
+            assert not errors(app) and replies(app)[-1].message.content == "Hello."
+            assert server.chat_requests[-1].json["model"] == "fake-model"
+            assert "model fake-model" in str(app.status_bar.render())

@@ -223,6 +223,8 @@ def exit_code_for(ended: TurnEnded, failure: ErrorKind | None) -> int:
         return EXIT_OK
     if ended.status == "interrupted":
         return EXIT_INTERRUPTED
+    if failure == "no_model":
+        return EXIT_USAGE  # a setting is missing: the message names it
     if ended.status == "cut_off" or failure in _CUT_OFF_KINDS:
         return EXIT_CUT_OFF
     return EXIT_API_ERROR

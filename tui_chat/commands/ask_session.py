@@ -155,7 +155,7 @@ def open_session(
 
 def _fresh(settings: Settings) -> Conversation:
     return Conversation(
-        system_prompt=settings.system_prompt, model=settings.model, endpoint=settings.endpoint
+        system_prompt=settings.system_prompt, model=settings.model or None, endpoint=settings.endpoint
     )
 
 
@@ -216,7 +216,7 @@ def keep_session_settings(conversation: Conversation, settings: Settings) -> Set
     if settings.sources.get("model") != COMMAND_LINE and conversation.model:
         settings = dataclasses.replace(settings, model=conversation.model)
     else:
-        conversation.model = settings.model
+        conversation.model = settings.model or None  # empty: none chosen yet (the engine asks)
     if settings.sources.get("system_prompt") == COMMAND_LINE:
         conversation.change_system_prompt(settings.system_prompt)  # mid-session: from here on
     return settings

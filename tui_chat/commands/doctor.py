@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"tui-chat doctor: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    model_given = settings.sources.get("model", "default") != "default"
+    # No model named (the built-in default, or an endpoint without one): probe the server's first.
+    model_given = bool(settings.model) and settings.sources.get("model", "default") != "default"
     diagnosis, saved = asyncio.run(
         _diagnose(settings, args.probe_timeout, model_given, save=not args.no_save)
     )

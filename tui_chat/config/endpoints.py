@@ -16,7 +16,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from tui_chat import paths
 from tui_chat.config import checks
 from tui_chat.config.checks import Check, Invalid, show
 
@@ -25,6 +27,10 @@ if TYPE_CHECKING:
 
 DEFAULT_ENDPOINT = "default"
 ENDPOINT_VARIABLE = "TUI_CHAT_ENDPOINT"
+# Settings.sources["model"] of an endpoint that names no model: the engine takes the server's
+# only model, or refuses the turn saying which setting to set (`missing_model_advice`).
+MODEL_NOT_SET = "not set"
+_OPENAI_HOSTS = {"api.openai.com"}
 
 # The Settings fields an endpoint sets; the rest of the settings are shared by every endpoint.
 CONNECTION_FIELDS = (
@@ -172,7 +178,12 @@ def with_endpoint(
     model = endpoint.default_model or endpoint.azure_deployment
     if model is None and endpoint.models:
         model = endpoint.models[0]
-    values["model"] = (model or defaults.model, origin if model else "default")
+    if model:
+        values["model"] = (model, origin)
+    elif _guesses_a_model(endpoint):
+        values["model"] = (defaults.model, "default")
+    else:  # gpt-4o-mini on Ollama is a 404 for a model nobody chose
+        values["model"] = ("", MODEL_NOT_SET)
     values["legacy_functions"] = (
         (endpoint.legacy_functions, origin) if endpoint.legacy_functions is not None else (False, "default")
     )
@@ -200,6 +211,24 @@ def with_endpoint(
             setattr(result, key, value)
             result.sources[key] = "command line"
     return result
+
+
+def _guesses_a_model(endpoint: Endpoint) -> bool:
+    """Whether the built-in default model may stand in for one the endpoint does not name:
+    only on OpenAI's own API (and Azure, where the deployment names it), where it exists."""
+    if endpoint.provider == "azure":
+        return True
+    if endpoint.base_url is None:
+        return True
+    return (urlsplit(endpoint.base_url).hostname or "").lower() in _OPENAI_HOSTS
+
+
+def missing_model_advice(settings: Settings) -> str:
+    """Which setting names the model, for a message saying none is chosen."""
+    if settings.endpoint in settings.endpoints:
+        where = f"under [endpoints.{settings.endpoint}] in {paths.config_file()}"
+        return f'set default_model = "NAME" {where} (or models = [...]), or pass --model NAME'
+    return f'set model = "NAME" in {paths.config_file()}, or pass --model NAME'
 
 
 def key_origin(settings: Settings) -> str:

@@ -25,6 +25,7 @@ ErrorKind = Literal[
     "too_many_rounds",  # tool loop exceeded max rounds
     "bad_request",  # 400 and friends
     "context_length",  # the request does not fit the model's context window
+    "no_model",  # no model configured and the server does not offer exactly one
     "other",
 ]
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui_chat.config import ConfigError, Settings
+from tui_chat.config.endpoints import missing_model_advice
 from tui_chat.engine.context_window import ModelCatalog
 from tui_chat.engine.turn import ChatEngine, TurnOptions
 from tui_chat.tools.registry import ToolRegistry
@@ -55,6 +56,7 @@ def build_engine(
             max_tool_rounds=settings.max_tool_rounds,
             legacy_functions=settings.legacy_functions,
             use_tools=settings.tools_enabled and registry is not None,
+            model_advice=missing_model_advice(settings),
         )
         engine = ChatEngine(client, registry, options)
         engine.models = ModelCatalog.from_settings(settings)

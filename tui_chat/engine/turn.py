@@ -40,6 +40,7 @@ from tui_chat.tools.registry import ToolOutcome, ToolRegistry
 if TYPE_CHECKING:
     import openai
 
+    from tui_chat.engine.model_choice import ModelChoice
     from tui_chat.engine.stream import ServerAdaptations
 
 Confirm = Callable[[ToolCall], Awaitable[bool]]  # True = run it, False = refuse
@@ -61,6 +62,9 @@ class TurnOptions:
     max_tool_rounds: int = 10
     legacy_functions: bool = False
     use_tools: bool = True
+    # `model` empty: none configured; the first turn takes the server's only model, else it is
+    # refused with this advice (which setting names the model; factory.py fills it in).
+    model_advice: str = "set the model, or pass --model NAME"
 
 
 class _ReplyFailed(Exception):
@@ -138,6 +142,13 @@ class ChatEngine:
         """Run one turn; the caller has already appended the user message."""
         reply: Message | None = None
         pending: list[ToolCall] = []  # calls attached to `reply` still without a result
+        if not self.options.model:
+            chosen = await self._choose_model()
+            if chosen.model is None:
+                yield TurnFailed(chosen.kind, chosen.message)
+                yield TurnEnded("", "error")
+                return
+            self.options.model = conversation.model = chosen.model
         try:
             for round_number in itertools.count(1):
                 reply = Message(role="assistant", status="streaming", model=self.options.model)
@@ -230,6 +241,13 @@ class ChatEngine:
         if cut_off:  # the response itself finished, so it is reported like any other
             yield ResponseFinished(reply.id, assembler.finish_reason, assembler.usage)
             raise _ReplyFailed("cut_off", f"The reply was cut off: {cut_off}.")
+
+    async def _choose_model(self) -> ModelChoice:
+        if not self._prepared:
+            await asyncio.to_thread(self.prepare)
+        from tui_chat.engine.model_choice import choose_model
+
+        return await choose_model(self.client, self.options.model_advice)
 
     def _too_many_rounds(self) -> str:
         return (

@@ -21,6 +21,7 @@ _ERROR_TITLES = {
     "bad_request": "The request was rejected",
     "context_length": "The conversation no longer fits the model's context",
     "config": "Not configured yet",
+    "no_model": "No model chosen",
     "other": "Something went wrong",
 }
 
@@ -39,6 +40,7 @@ _ERROR_HINTS = {
     "bad_request": "{edit_last} edits your message; {switch_model} switches the model.",
     "context_length": "{compact} compacts it; {regenerate} retries.",
     "config": "",
+    "no_model": "{switch_model} picks one of the server's models; {regenerate} then sends your message.",
     "other": "{regenerate} retries.",
 }
 

@@ -206,6 +206,8 @@ class StatusBar(Static):
             case MessageAdded(message=message):
                 if message.role == "user":
                     self.update_context()
+                elif message.role == "assistant" and message.model and message.model != self.model:
+                    self.model = message.model  # the engine took the server's only model
             case MessagesRemoved(conversation=conversation):
                 self.update_context(conversation)
             case BranchSwitched(conversation=conversation):
