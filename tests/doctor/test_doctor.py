@@ -154,6 +154,19 @@ def test_the_context_window_is_read_where_each_server_reports_it(
     assert row(run, "context window") == f"{FAKE_CONTEXT_WINDOW} tokens ({source})"
 
 
+@pytest.mark.parametrize(
+    ("mode", "server"),
+    [("ollama_show", "ollama"), ("llamacpp_props", "llama.cpp"), ("lmstudio_models", "lmstudio")],
+)
+def test_doctor_saves_what_the_server_is(
+    capsys: pytest.CaptureFixture[str], quirky: Any, mode: str, server: str
+) -> None:
+    report = doctor_json(capsys, quirky(mode))
+    assert report["quirks"]["server"] == server
+    saved = quirks.load(report["base_url"], report["model"])
+    assert saved is not None and saved.server == server
+
+
 def test_a_server_without_a_models_route_is_still_probed(
     capsys: pytest.CaptureFixture[str], quirky: Any
 ) -> None:

@@ -4,6 +4,7 @@ context-length error; timing and cost. Requests go through the real SDK to the f
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -12,6 +13,7 @@ import pytest
 from tests.commands.helpers import run_cli
 from tests.engine.support import API_KEY, conversation_with, failure, make_engine, run_turn
 from tests.fakeserver import FAKE_CONTEXT_WINDOW, FakeServer
+from tui_chat.engine import quirks
 from tui_chat.engine.context_budget import (
     MESSAGE_OVERHEAD,
     compact_count,
@@ -40,10 +42,28 @@ def test_the_window_a_server_reported_to_doctor_is_used(
     with FakeServer(quirks=[mode]) as server:
         assert run_cli(capsys, "doctor", "--base-url", server.url, "--model", "fake-model").code == 0
         window = ModelCatalog(base_url=server.url).window("fake-model")
-    assert window == ContextWindow(FAKE_CONTEXT_WINDOW, "server")
+    # Only Ollama cuts a long prompt silently: doctor told it by its /api/show, not its port.
+    assert window == ContextWindow(FAKE_CONTEXT_WINDOW, "server", truncates=mode == "ollama_show")
     # The config still wins over what the server says.
     catalog = ModelCatalog({"fake-*": {"context_window": 1000}}, base_url=server.url)
     assert catalog.window("fake-model").tokens == 1000
+
+
+@pytest.mark.parametrize(
+    ("url", "server", "truncates"),
+    [
+        ("http://gpu-box:8080/v1", "ollama", True),  # a proxied Ollama: not its default port
+        ("http://127.0.0.1:11434/v1", "llama.cpp", False),  # llama.cpp on Ollama's port
+        ("http://127.0.0.1:11434/v1", None, True),  # saved by a doctor before it said
+        ("http://gpu-box:8080/v1", None, False),
+    ],
+)
+def test_the_truncation_warning_follows_what_doctor_found_the_server_to_be(
+    tmp_path: Path, url: str, server: str | None, truncates: bool
+) -> None:
+    path = tmp_path / "quirks.json"
+    quirks.save(url, "m", quirks.ServerQuirks(context_window=8192, server=server, source="doctor"), path)
+    assert ModelCatalog(base_url=url, quirks_path=path).window("m").truncates is truncates
 
 
 async def test_the_meter_is_exact_after_a_reply_with_usage_and_estimates_what_came_after(

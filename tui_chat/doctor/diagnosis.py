@@ -137,6 +137,7 @@ def _quirks(d: Diagnosis, unstreamed_only: bool) -> ServerQuirks:
         reasoning=_reasoning(plain),
         finish_reasons=reasons,
         context_window=d.context.tokens,
+        server=d.context.server,
         checked_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         source="doctor",
     )

@@ -110,6 +110,9 @@ class ModelsProbe:
 class ContextProbe:
     tokens: int | None = None
     source: str | None = None  # "llama.cpp /props", "Ollama /api/show", ...
+    # What the server is, from the route of its own that answered (quirks.SERVER_KINDS):
+    # "ollama" when POST /api/show answered as Ollama does, even without a window in it.
+    server: str | None = None
 
 
 class Prober:
@@ -234,12 +237,13 @@ class Prober:
         llama.cpp's /props, LM Studio's /api/v0/models, Ollama's /api/show."""
         for entry in field_of(listed, "data") or []:
             if field_of(entry, "id") == self.model and _positive(field_of(entry, "max_model_len")):
-                return ContextProbe(int(entry["max_model_len"]), "vLLM /v1/models max_model_len")
+                return ContextProbe(int(entry["max_model_len"]), "vLLM /v1/models max_model_len", "vllm")
         root = _server_root(str(self.client.base_url))
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         timeout = httpx2.Timeout(min(self.timeout, 5.0))
         try:
             async with httpx2.AsyncClient(base_url=root, headers=headers, timeout=timeout) as http:
+                identified: str | None = None
                 for look in (_llamacpp_props, _lmstudio_models, _ollama_show):
                     try:
                         found = await look(http, self.model)
@@ -247,6 +251,8 @@ class Prober:
                         continue
                     if found.tokens:
                         return found
+                    identified = identified or found.server
+                return ContextProbe(server=identified)
         except (httpx2.HTTPError, OSError):
             pass
         return ContextProbe()
@@ -304,7 +310,7 @@ async def _llamacpp_props(http: httpx2.AsyncClient, model: str) -> ContextProbe:
         return ContextProbe()
     props = response.json()
     n_ctx = field_of(field_of(props, "default_generation_settings"), "n_ctx") or field_of(props, "n_ctx")
-    return ContextProbe(n_ctx, "llama.cpp /props n_ctx") if _positive(n_ctx) else ContextProbe()
+    return ContextProbe(n_ctx, "llama.cpp /props n_ctx", "llama.cpp") if _positive(n_ctx) else ContextProbe()
 
 
 async def _lmstudio_models(http: httpx2.AsyncClient, model: str) -> ContextProbe:
@@ -316,7 +322,7 @@ async def _lmstudio_models(http: httpx2.AsyncClient, model: str) -> ContextProbe
             continue
         for key in ("loaded_context_length", "max_context_length"):
             if _positive(value := field_of(entry, key)):
-                return ContextProbe(value, f"LM Studio /api/v0/models {key}")
+                return ContextProbe(value, f"LM Studio /api/v0/models {key}", "lmstudio")
     return ContextProbe()
 
 
@@ -325,14 +331,16 @@ async def _ollama_show(http: httpx2.AsyncClient, model: str) -> ContextProbe:
     if response.status_code != 200:
         return ContextProbe()
     body = response.json()
+    if not isinstance(body, dict) or not {"model_info", "parameters", "modelfile"} & body.keys():
+        return ContextProbe()  # some other server's /api/show: not Ollama's answer
     # A Modelfile's num_ctx is what Ollama runs with; the model's own length is the ceiling.
     for line in str(field_of(body, "parameters") or "").splitlines():
         key, _, value = line.partition(" ")
         if key == "num_ctx" and value.strip().isdigit():
-            return ContextProbe(int(value.strip()), "Ollama /api/show num_ctx")
+            return ContextProbe(int(value.strip()), "Ollama /api/show num_ctx", "ollama")
     info = field_of(body, "model_info")
     if isinstance(info, dict):
         for key, value in info.items():
             if key.endswith(".context_length") and _positive(value):
-                return ContextProbe(value, "Ollama /api/show context_length")
-    return ContextProbe()
+                return ContextProbe(value, "Ollama /api/show context_length", "ollama")
+    return ContextProbe(server="ollama")

@@ -54,7 +54,8 @@ class ContextWindow:
     tokens: int | None  # None: unknown
     source: WindowSource
     # Ollama runs with num_ctx and silently drops the oldest tokens past it: the server's
-    # figure is then a hard edge that truncates instead of failing.
+    # figure is then a hard edge that truncates instead of failing. Set when doctor found the
+    # server to be one that does (quirks.TRUNCATING_SERVERS), whatever its port.
     truncates: bool = False
 
 
@@ -104,7 +105,7 @@ class ModelCatalog:
         known = quirks.load(base_url or self.base_url, model, self.quirks_path)
         if known is not None and known.context_window:
             return ContextWindow(
-                known.context_window, "server", truncates=_is_ollama(base_url or self.base_url)
+                known.context_window, "server", truncates=_truncates(known, base_url or self.base_url)
             )
         lower = model.lower()
         for pattern, tokens in BUILT_IN_WINDOWS:
@@ -126,6 +127,10 @@ def _price(value: Any) -> float | None:
     return None
 
 
-def _is_ollama(base_url: str) -> bool:
-    # Ollama's default port; a proxied Ollama is not recognisable from its URL alone.
+def _truncates(known: quirks.ServerQuirks, base_url: str) -> bool:
+    """Whether the server cuts a prompt past its window silently: what doctor found it to be
+    (it always says, for a window it read from the server's own route). An entry saved by a
+    doctor from before it said falls back to Ollama's default port until doctor runs again."""
+    if known.server is not None:
+        return known.server in quirks.TRUNCATING_SERVERS
     return ":11434" in base_url

@@ -9,7 +9,7 @@ attached), and records there what it learns by failing. The file lives in the da
          "stream_options": false, "usage_reported": false, "done_sent": true,
          "tool_calls": "repeated", "function_call_mirrored": true,
          "parallel_tool_calls": false, "reasoning": null,
-         "finish_reasons": ["stop", "tool_calls"], "context_window": 2048,
+         "finish_reasons": ["stop", "tool_calls"], "context_window": 2048, "server": "llama.cpp",
          "checked_at": "2026-12-01T23:40:00Z", "source": "doctor"}}}}
 
 Every field is optional; a missing one means "not known", and the engine then behaves as it
@@ -38,6 +38,13 @@ VERSION = 1
 ToolCallShape = Literal["standard", "repeated", "not_streamed", "none"]
 ReasoningField = Literal["reasoning_content", "reasoning", "think_tag"]
 
+# What doctor can tell a server is: Ollama's POST /api/show, llama.cpp's GET /props, LM
+# Studio's GET /api/v0/models, vLLM's max_model_len in /v1/models.
+SERVER_KINDS = ("ollama", "llama.cpp", "lmstudio", "vllm")
+# Servers that run with a fixed context and silently drop the oldest tokens past it instead of
+# refusing the request (Ollama's num_ctx): their window is a hard edge worth a warning.
+TRUNCATING_SERVERS = frozenset({"ollama"})
+
 # The adaptations the engine makes, as shown to the user ("adapted: no stream_options").
 NO_STREAM_OPTIONS = "no stream_options"
 TOOLS_WITHOUT_STREAMING = "tools without streaming"
@@ -54,6 +61,9 @@ class ServerQuirks:
     reasoning: ReasoningField | None = None
     finish_reasons: list[str] = field(default_factory=list)
     context_window: int | None = None
+    # What the server is, as doctor told from a route of its own (SERVER_KINDS); None: not
+    # known (a server without such a route, or an entry from a doctor before it said).
+    server: str | None = None
     checked_at: str | None = None
     source: str | None = None  # "doctor" or "engine"
 
