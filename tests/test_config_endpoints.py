@@ -7,7 +7,7 @@ import pytest
 from tests.commands.helpers import write_config
 from tui_chat import paths
 from tui_chat.config import ConfigError, load_settings
-from tui_chat.config.endpoints import endpoint_names, with_endpoint
+from tui_chat.config.endpoints import MODEL_NOT_SET, endpoint_names, with_endpoint
 from tui_chat.engine.providers import check_settings
 
 TWO_ENDPOINTS = """
@@ -134,7 +134,7 @@ def test_an_endpoint_naming_no_model_gets_none_rather_than_a_guess() -> None:
         '[endpoints.openai]\napi_key_env = "OPENAI_API_KEY"\n'
     )
     ollama = load_settings({"endpoint": "ollama"}, environ={})
-    assert (ollama.model, ollama.sources["model"]) == ("", "not set")  # not gpt-4o-mini
+    assert (ollama.model, ollama.sources["model"]) == ("", MODEL_NOT_SET)  # not gpt-4o-mini
     assert load_settings({"endpoint": "ollama", "model": "qwen3"}, environ={}).model == "qwen3"
     # On OpenAI's own API the built-in default exists: it still stands in.
     assert load_settings({"endpoint": "openai"}, environ={}).model == "gpt-4o-mini"

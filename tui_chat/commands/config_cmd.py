@@ -130,7 +130,7 @@ def describe_settings(settings: Settings) -> list[str]:
 
 
 def _format(value: Any) -> str:
-    if value is None:
+    if value is None or value == "":  # "": an endpoint's model it does not name
         return "(not set)"
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -29,7 +29,7 @@ DEFAULT_ENDPOINT = "default"
 ENDPOINT_VARIABLE = "TUI_CHAT_ENDPOINT"
 # Settings.sources["model"] of an endpoint that names no model: the engine takes the server's
 # only model, or refuses the turn saying which setting to set (`missing_model_advice`).
-MODEL_NOT_SET = "not set"
+MODEL_NOT_SET = "none named: the server's only model"
 _OPENAI_HOSTS = {"api.openai.com"}
 
 # The Settings fields an endpoint sets; the rest of the settings are shared by every endpoint.
