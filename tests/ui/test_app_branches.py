@@ -64,7 +64,8 @@ async def test_left_and_right_switch_versions_and_the_choice_is_saved(
         assert app.check_action("next_version", ()) is None  # the last one: shown, disabled
 
         await pilot.press("left")
-        await wait_for(pilot, lambda: shown(app) == ["q", "first"])
+        # The new version is selected once it is mounted (its view is in the log a moment before).
+        await wait_for(pilot, lambda: shown(app) == ["q", "first"] and app.chat_log.selected is not None)
         (reply,) = replies(app)
         assert "‹ 1/2 ›" in header(reply)
         assert app.chat_log.selected is reply  # the keys go on acting on it
