@@ -26,22 +26,14 @@ from tui_chat.ui.widgets.error_message import ErrorMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.reply_stats import ReplyStats
 from tui_chat.ui.widgets.sent_attachments import SentAttachments
-from tui_chat.ui.widgets.text import clean, literal, one_line
+from tui_chat.ui.widgets.text import clean, literal
+from tui_chat.ui.widgets.tool_line import ToolCallLine
 
 THINKING_INTERVAL = 0.25
 """Seconds between two updates of the thinking text while it streams."""
 
 THINKING_TAIL = 2000
 """Characters of a reasoning model's thinking shown while it streams (the full text at the end)."""
-
-_STATUS_ICONS = {
-    "pending": ("◌", "pending"),
-    "running": ("●", "running"),
-    "ok": ("✓", "ok"),
-    "error": ("✗", "error"),
-    "refused": ("⊘", "refused"),
-    "stopped": ("■", "stopped"),
-}
 
 
 def clock(timestamp: float) -> str:
@@ -101,57 +93,6 @@ class UserMessage(MessageView):
         yield Static(literal(self.message.content), classes="message-body", markup=False)
         if self.message.attachments:
             yield SentAttachments(self.message.attachments)
-
-
-class ToolCallLine(Static):
-    """One tool call inside a reply: name, arguments (one line), status, duration."""
-
-    def __init__(self, call_id: str, name: str, arguments: str = "") -> None:
-        super().__init__(classes="tool-line", markup=False)
-        self.call_id = call_id
-        self.tool_name = name
-        self.arguments = arguments
-        self.status = "pending"
-        self.duration: float | None = None
-        self.detail = ""
-
-    def on_mount(self) -> None:
-        self._render_line()
-
-    def add_arguments(self, delta: str) -> None:
-        self.arguments += delta
-        self._render_line()
-
-    def set_state(
-        self, status: str, *, arguments: str | None = None, duration: float | None = None, detail: str = ""
-    ) -> None:
-        self.status = status
-        if arguments is not None:
-            self.arguments = arguments
-        if duration is not None:
-            self.duration = duration
-        self.detail = detail
-        self._render_line()
-
-    def _render_line(self) -> None:
-        icon, label = _STATUS_ICONS.get(self.status, ("?", self.status))
-        parts: list[tuple[str, str] | str] = [
-            (f"{icon} ", f"$tool-{self.status}" if self.status in ("ok", "error", "refused") else ""),
-            ("tool ", "dim"),
-            (clean(self.tool_name), "bold"),
-            (f"({one_line(self.arguments, 60)})", "dim"),
-            ("  " + label, "italic"),
-        ]
-        if self.duration is not None and self.status in ("ok", "error"):
-            shown = f"{self.duration * 1000:.0f}ms" if self.duration < 1 else f"{self.duration:.1f}s"
-            parts.append((f" {shown}", "dim"))
-        if self.detail:
-            parts.append(("  " + one_line(self.detail, 50), "dim"))
-        self.set_class(True, "-" + self.status)
-        for other in _STATUS_ICONS:
-            if other != self.status:
-                self.remove_class("-" + other)
-        self.update(Content.assemble(*parts))
 
 
 class AssistantMessage(MessageView):
