@@ -155,7 +155,10 @@ def test_resizing_the_real_terminal_while_a_reply_streams(
     command = f"{tui_chat_command()} --base-url {server_url} --model fake-model --api-key e2e-key"
     terminal.start(command, env)
     terminal.wait_for(lambda s: "Send" in s and "fake-model" in s, "the app to start")
-    terminal.keys("long 2000 at 100", "Enter")
+    # Long enough (80 s) to still stream through every resize below on a loaded machine (at
+    # 2,000 tokens it could end before the 40x12 check, which looks for "streaming"); Escape
+    # stops it.
+    terminal.keys("long 8000 at 100", "Enter")
     terminal.wait_for(lambda s: "streaming" in s and "A long reply" in s, "the long reply to stream")
 
     terminal.resize(40, 12)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Collapsible
+
 from tests.fakeserver import FakeServer, text_reply
 from tests.ui.app_support import SIZE, replies, send, settle, user_views, wait_for
 from tests.ui.test_app_chat import stalled_reply
@@ -64,7 +66,8 @@ async def test_left_and_right_switch_versions_and_the_choice_is_saved(
         assert app.check_action("next_version", ()) is None  # the last one: shown, disabled
 
         await pilot.press("left")
-        await wait_for(pilot, lambda: shown(app) == ["q", "first"])
+        # The new version is selected once it is mounted (its view is in the log a moment before).
+        await wait_for(pilot, lambda: shown(app) == ["q", "first"] and app.chat_log.selected is not None)
         (reply,) = replies(app)
         assert "‹ 1/2 ›" in header(reply)
         assert app.chat_log.selected is reply  # the keys go on acting on it
@@ -273,3 +276,26 @@ async def test_the_sidebar_shows_the_tool_calls_of_the_branch_on_screen(
         await pilot.press("right")
         await wait_for(pilot, lambda: shown(app) == ["Say hello", "Hello, matey."])
         assert app.sidebar.cards == []
+
+
+async def test_switching_a_reply_below_the_calls_leaves_the_sidebar_as_it_was(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    conversation = tool_conversation()
+    answer = conversation.messages[-1]
+    add_sibling(conversation, answer.id, Message("assistant", "Arr, ten.", created=answer.created + 1))
+    app = chat_app(fake_server, tmp_path / "sessions.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.load_conversation(conversation)
+        await wait_for(pilot, lambda: len(app.sidebar.cards) == 1 and shown(app)[-1] == "Arr, ten.")
+        (card,) = app.sidebar.cards
+        result = card.query_one(".tool-card-result", Collapsible)
+        result.collapsed = True  # the user folded the call's result
+        select(app, "Arr, ten.")
+        await pilot.press("left")
+        await wait_for(pilot, lambda: shown(app)[-1] == "Arr, 10 letters.")
+        await pilot.pause()
+        await wait_for(pilot, lambda: len(app.sidebar.cards) == 1)
+        # The same calls: not rebuilt (a long session's sidebar cost most of such a switch),
+        # and what the user folded stays folded.
+        assert app.sidebar.cards == [card] and result.collapsed

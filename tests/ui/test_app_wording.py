@@ -54,6 +54,9 @@ async def test_a_cut_off_reply_is_announced_once(fake_server: FakeServer) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "hi")
         await settle(pilot)
+        # The warning is mounted as the turn ends: wait for a frame that has it (on a busy
+        # machine the frame after `settle` may not yet).
+        await wait_for(pilot, lambda: "maximum length" in screen_text(app).lower())
         text = screen_text(app).lower()
         assert text.count("cut off") == 1
         assert "maximum length" in text and "partial answer" in text

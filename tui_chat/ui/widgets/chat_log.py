@@ -121,6 +121,7 @@ class ChatLog(FollowingLog, can_focus=True):
         self._set_selected(None)
         self._older = None
         self._welcome = None
+        self._pinned = None
         await self.remove_children([c for c in self.children if c is not self.new_text_below])
         self._unseen = False
         self._update_marker()
@@ -221,7 +222,11 @@ class ChatLog(FollowingLog, can_focus=True):
         if self._unseen:
             self._update_marker()
         if new_value <= 0 and self._first_index > 0 and not self._loading_older and self._older:
-            self.call_after_refresh(self.load_older)
+            self.call_after_refresh(self._load_older_at_top)
+
+    async def _load_older_at_top(self) -> None:
+        if self.scroll_y <= 0:  # still at the top (not since sent, followed, or loaded)
+            await self.load_older()
 
     async def load_older(self) -> int:
         """Mount the next `WINDOW` older messages above the first mounted one, keeping what the
@@ -240,19 +245,12 @@ class ChatLog(FollowingLog, can_focus=True):
             first_view = self._first_view()
             widgets = self._build(batch)
             self._first_index = batch[0]
-            height_before = self.virtual_size.height
-            y_before = self.scroll_y
             if first_view is not None:
+                self.pin(first_view)  # what the user reads stays in place (log_base.py)
                 await self.mount_all(widgets, before=first_view)
             else:
                 await self.mount_all(widgets)
             self._update_older()
-
-            def keep_position() -> None:
-                grown = self.virtual_size.height - height_before
-                self.scroll_to(y=y_before + grown, animate=False, immediate=True)
-
-            self.call_after_refresh(keep_position)
             return len(batch)
         finally:
             self._loading_older = False

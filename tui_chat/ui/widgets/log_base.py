@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from textual.containers import VerticalScroll
 from textual.events import Click
+from textual.geometry import Size
+from textual.layout import DockArrangeResult
+from textual.scrollbar import ScrollBar
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -51,6 +54,10 @@ class FollowingLog(VerticalScroll):
         self.new_text_below = NewTextBelow()
         self._unseen = False  # text arrived while the user was not following
         self._views: dict[str, MessageView] = {}  # message id -> its mounted view
+        # Keeping a view in place while widgets are mounted above it (loading older messages):
+        # the view and its distance from the top of the viewport, applied in every layout
+        # until the user scrolls or follows again.
+        self._pinned: tuple[Widget, int] | None = None
 
     def _views_removed(self) -> None:
         """Views were unmounted (and dropped from `_views`)."""
@@ -62,6 +69,47 @@ class FollowingLog(VerticalScroll):
     async def load_older(self) -> int:
         """Mount older messages above the first one shown; how many."""
         return 0
+
+    # --- keeping the view in place -------------------------------------------------------------
+    # Mounting widgets above the viewport would push what the user reads down. The scroll
+    # position is corrected in the layout itself (as Textual's anchor does for the bottom), so
+    # no frame shows the jump and no correction is queued: a correction run after a refresh
+    # could measure before the layout grew, or land after a send jumped to the bottom.
+
+    def pin(self, widget: Widget) -> None:
+        """Keep `widget` where it is on screen through the layouts to come (until a scroll)."""
+        top = self._placed_y(widget)
+        self._pinned = None if top is None else (widget, top - round(self.scroll_y))
+
+    def _placed_y(self, widget: Widget) -> int | None:
+        arrangement = self._last_arrangement
+        if arrangement is None:
+            return None
+        for placement in arrangement.placements:
+            if placement.widget is widget:
+                return placement.region.y
+        return None
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        arrangement = super().arrange(size, optimal)
+        self._last_arrangement = arrangement
+        if self._pinned is not None:
+            widget, offset = self._pinned
+            top = self._placed_y(widget)
+            if top is None or (self.is_anchored and not self._anchor_released):
+                self._pinned = None  # gone, or following the bottom (the anchor places it)
+            else:
+                y = max(0, top - offset)
+                self.set_reactive(VerticalScroll.scroll_y, y)
+                self.set_reactive(VerticalScroll.scroll_target_y, y)
+                self.vertical_scrollbar.set_reactive(ScrollBar.position, y)
+        return arrangement
+
+    _last_arrangement: DockArrangeResult | None = None
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._pinned = None  # the user (or a key) scrolled: nothing to keep any more
 
     # --- following the stream ----------------------------------------------------------------
     # Textual's anchor keeps the log at the bottom as content grows; scrolling releases it and

@@ -11,7 +11,6 @@ import asyncio
 import time
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Click
 from textual.geometry import Size
@@ -27,22 +26,14 @@ from tui_chat.ui.widgets.error_message import ErrorMessage
 from tui_chat.ui.widgets.reply_body import ReplyBody
 from tui_chat.ui.widgets.reply_stats import ReplyStats
 from tui_chat.ui.widgets.sent_attachments import SentAttachments
-from tui_chat.ui.widgets.text import clean, literal, one_line
+from tui_chat.ui.widgets.text import clean, literal
+from tui_chat.ui.widgets.tool_line import ToolCallLine
 
 THINKING_INTERVAL = 0.25
 """Seconds between two updates of the thinking text while it streams."""
 
 THINKING_TAIL = 2000
 """Characters of a reasoning model's thinking shown while it streams (the full text at the end)."""
-
-_STATUS_ICONS = {
-    "pending": ("◌", "pending"),
-    "running": ("●", "running"),
-    "ok": ("✓", "ok"),
-    "error": ("✗", "error"),
-    "refused": ("⊘", "refused"),
-    "stopped": ("■", "stopped"),
-}
 
 
 def clock(timestamp: float) -> str:
@@ -104,60 +95,13 @@ class UserMessage(MessageView):
             yield SentAttachments(self.message.attachments)
 
 
-class ToolCallLine(Static):
-    """One tool call inside a reply: name, arguments (one line), status, duration."""
-
-    def __init__(self, call_id: str, name: str, arguments: str = "") -> None:
-        super().__init__(classes="tool-line", markup=False)
-        self.call_id = call_id
-        self.tool_name = name
-        self.arguments = arguments
-        self.status = "pending"
-        self.duration: float | None = None
-        self.detail = ""
-
-    def on_mount(self) -> None:
-        self._render_line()
-
-    def add_arguments(self, delta: str) -> None:
-        self.arguments += delta
-        self._render_line()
-
-    def set_state(
-        self, status: str, *, arguments: str | None = None, duration: float | None = None, detail: str = ""
-    ) -> None:
-        self.status = status
-        if arguments is not None:
-            self.arguments = arguments
-        if duration is not None:
-            self.duration = duration
-        self.detail = detail
-        self._render_line()
-
-    def _render_line(self) -> None:
-        icon, label = _STATUS_ICONS.get(self.status, ("?", self.status))
-        parts: list[tuple[str, str] | str] = [
-            (f"{icon} ", f"$tool-{self.status}" if self.status in ("ok", "error", "refused") else ""),
-            ("tool ", "dim"),
-            (clean(self.tool_name), "bold"),
-            (f"({one_line(self.arguments, 60)})", "dim"),
-            ("  " + label, "italic"),
-        ]
-        if self.duration is not None and self.status in ("ok", "error"):
-            shown = f"{self.duration * 1000:.0f}ms" if self.duration < 1 else f"{self.duration:.1f}s"
-            parts.append((f" {shown}", "dim"))
-        if self.detail:
-            parts.append(("  " + one_line(self.detail, 50), "dim"))
-        self.set_class(True, "-" + self.status)
-        for other in _STATUS_ICONS:
-            if other != self.status:
-                self.remove_class("-" + other)
-        self.update(Content.assemble(*parts))
-
-
 class AssistantMessage(MessageView):
     """A reply: header, streamed Markdown body, inline tool calls, and a status line
-    (waiting / stopped / cut off / failed)."""
+    (waiting / stopped / cut off / failed).
+
+    Only the parts a reply has are widgets (every widget costs in each layout of the screen):
+    the thinking fold exists once there is thinking, the status line once there is a status,
+    the header not at all under a continuation (the CSS hides it there)."""
 
     def __init__(
         self,
@@ -179,20 +123,47 @@ class AssistantMessage(MessageView):
         self._reasoning = clean(message.reasoning)
         self._reasoning_shown = len(self._reasoning)
         self._reasoning_timer: Timer | None = None
-        self.thinking_text = Static(Content(self._reasoning), classes="thinking-text", markup=False)
-        self.thinking = Collapsible(
-            self.thinking_text,
-            title="Thinking",
-            collapsed=message.status != "streaming" or bool(message.content),
-            classes="thinking",
-        )
-        self.thinking.display = bool(self._reasoning)
+        self._thinking: Collapsible | None = None
+        self._thinking_text: Static | None = None
+        self._continuation = continuation
+        self._header_line: Static | None = None
         self.body = ReplyBody(clean(message.content), streaming=message.status == "streaming")
-        self.status_line = Static(classes="message-status", markup=False)
+        self._status_line: Static | None = None
         self.stats = ReplyStats()  # tokens and speed, once finished (reply_stats.py)
         self._retrying = ""  # "rate limited, retrying in 3 s (1 of 2)" while the request waits
         self.set_class(continuation, "-continuation")
         self._update_status()
+
+    @property
+    def thinking(self) -> Collapsible:
+        """The thinking fold (made on first use; mounted once there is thinking to show)."""
+        if self._thinking is None:
+            self._thinking_text = Static(Content(self._reasoning), classes="thinking-text", markup=False)
+            self._thinking = Collapsible(
+                self._thinking_text,
+                title="Thinking",
+                collapsed=self.message.status != "streaming" or bool(self.message.content),
+                classes="thinking",
+            )
+            self._thinking.display = bool(self._reasoning)
+            if self._composed:
+                self.mount(self._thinking, before=self.body)
+        return self._thinking
+
+    @property
+    def thinking_text(self) -> Static:
+        self.thinking  # noqa: B018 (makes it)
+        assert self._thinking_text is not None
+        return self._thinking_text
+
+    @property
+    def status_line(self) -> Static:
+        """The status line under the reply (made on first use)."""
+        if self._status_line is None:
+            self._status_line = Static(classes="message-status", markup=False)
+            if self._composed:
+                self.mount(self._status_line, before=self.stats)
+        return self._status_line
 
     @property
     def streaming(self) -> bool:
@@ -206,19 +177,22 @@ class AssistantMessage(MessageView):
         return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def compose(self) -> ComposeResult:
-        yield Static(self._header(), classes="message-header", markup=False)
-        yield self.thinking
+        if not self._continuation:
+            self._header_line = Static(self._header(), classes="message-header", markup=False)
+            yield self._header_line
+        if self._thinking is not None or self._reasoning:
+            yield self.thinking
         yield self.body
-        self._composed = True
-        with Vertical(classes="tool-lines"):
-            for call in self.message.tool_calls:
-                if call.id not in self.tool_lines:
-                    self._make_line(call)
-            # Lines added before this ran too (a batch of turn events can reach a new reply
-            # before it is mounted), in call order.
-            yield from self.tool_lines.values()
-        yield self.status_line
+        for call in self.message.tool_calls:
+            if call.id not in self.tool_lines:
+                self._make_line(call)
+        # Lines added before this ran too (a batch of turn events can reach a new reply
+        # before it is mounted), in call order.
+        yield from self.tool_lines.values()
+        if self._status_line is not None:
+            yield self._status_line
         yield self.stats
+        self._composed = True
 
     def on_mount(self) -> None:
         self._update_status()
@@ -234,8 +208,8 @@ class AssistantMessage(MessageView):
         return Content.assemble(*parts)
 
     def refresh_header(self) -> None:
-        if self.is_mounted:
-            self.query_one(".message-header", Static).update(self._header())
+        if self._header_line is not None:
+            self._header_line.update(self._header())
 
     # --- streaming text ---------------------------------------------------------------------
 
@@ -248,8 +222,8 @@ class AssistantMessage(MessageView):
         """Queue a text delta; the body's time gate renders everything queued at once."""
         if text:
             self.body.feed(clean(text))
-            if not self.thinking.collapsed and self.streaming:
-                self.thinking.collapsed = True  # the answer started: fold the thinking away
+            if self._thinking is not None and not self._thinking.collapsed and self.streaming:
+                self._thinking.collapsed = True  # the answer started: fold the thinking away
             if not self._got_output:
                 self._got_output = True
                 self._update_status()
@@ -345,8 +319,9 @@ class AssistantMessage(MessageView):
             return self.tool_lines[call_id]
         line = ToolCallLine(call_id, name)
         self.tool_lines[call_id] = line
-        if self._composed:  # otherwise compose mounts it
-            self.query_one(".tool-lines", Vertical).mount(line)
+        if self._composed:  # otherwise compose mounts it; below the other lines
+            status = self._status_line
+            self.mount(line, before=status if status is not None and status.parent is self else self.stats)
         if not self._got_output:
             self._got_output = True
             self._update_status()
@@ -376,30 +351,33 @@ class AssistantMessage(MessageView):
         return (key_for(binding_id) if callable(key_for) else "") or _DEFAULT_KEYS.get(binding_id, "")
 
     def _update_status(self) -> None:
-        status = self.status_line
         message = self.message
         text: Content | None = None
-        for cls in ("-waiting", "-stopped", "-cut-off", "-failed"):
-            status.remove_class(cls)
+        kind = ""
         if message.status == "streaming" and self._finishing is None:
             if not self._got_output:
                 waiting = self._retrying or "waiting for the model"
                 text = Content.styled(f"… {waiting} (esc stops)", "italic")
-                status.add_class("-waiting")
+                kind = "-waiting"
         elif message.status == "interrupted" and message.status_detail in (None, "stopped"):
             if self._got_output:
                 line = "■ Stopped: the partial reply is kept. {regenerate} regenerates."
             else:
                 line = "■ Stopped before the model answered. {regenerate} tries again."
             text = Content.styled(line.format(regenerate=self._key("regenerate")), "italic")
-            status.add_class("-stopped")
+            kind = "-stopped"
         # Cut off (length, content filter): the warning below the reply says so, once.
         elif message.status == "error":
             text = Content.styled("✗ This reply failed part-way (see below).", "italic")
-            status.add_class("-failed")
+            kind = "-failed"
         # A failed request with nothing received: the error message below says it all.
         received = message.content or message.tool_calls or message.reasoning
         self.display = not (message.status == "error" and not received)
+        if text is None and self._status_line is None:
+            return  # no status, and never had one: no widget for it
+        status = self.status_line
+        for cls in ("-waiting", "-stopped", "-cut-off", "-failed"):
+            status.set_class(cls == kind, cls)
         status.display = text is not None
         if text is not None:
             status.update(text)

@@ -149,6 +149,7 @@ class ToolSidebar(VerticalScroll):
         self._history_more = False  # it has turns with calls older than those shown
         self._pending: Conversation | None = None  # show_history_later, not built yet
         self._pending_count = 0  # how many messages it had then
+        self._built: tuple[object, ...] | None = None  # what show_history built (_history_key)
         # Which MCP server runs a tool (None: not an MCP tool), for the cards of live calls.
         self.server_of: Callable[[str], str | None] = lambda name: None
         self.servers = McpServersPanel(id="tool-sidebar-servers")
@@ -233,8 +234,14 @@ class ToolSidebar(VerticalScroll):
                 return
             case BranchSwitched(conversation=conversation):
                 # The calls of the branch now on screen, built (as on opening) once the log
-                # has painted it, its last turns first.
-                self.show_history_later(conversation)
+                # has painted it, its last turns first; unless they are the ones shown (a
+                # switch between replies without calls, below them): nothing to rebuild.
+                if self._pending is None and self._built == _history_key(
+                    conversation.messages, self.INITIAL_TURNS
+                ):
+                    self._history = conversation
+                else:
+                    self.show_history_later(conversation)
                 return
             case (
                 ResponseFinished()
@@ -250,6 +257,7 @@ class ToolSidebar(VerticalScroll):
                 pass
         if self._pending is not None:
             self._build_pending()  # the history first, so turns keep their numbers
+        self._built = None  # live calls (or a turn) on top of the history built
         match event:
             case ToolCallArgumentsDelta():
                 card = self._live.get(event.id)
@@ -306,6 +314,7 @@ class ToolSidebar(VerticalScroll):
         messages = conversation.messages
         limit = min(max_turns or self.MAX_TURNS, self.MAX_TURNS)
         start = _history_start(messages, limit)
+        self._built = _history_key(messages, limit)
         self._history = conversation
         self._history_more = limit < self.MAX_TURNS and _has_calls(messages[:start])
         self._turn_number = sum(1 for m in messages[:start] if m.role == "user")
@@ -352,6 +361,7 @@ class ToolSidebar(VerticalScroll):
         self._history = None
         self._history_more = False
         self._pending = None
+        self._built = None
 
     # ------------------------------------------------------------------ turns
     def _begin_turn(self, prompt: str | None) -> None:
@@ -409,6 +419,18 @@ class ToolSidebar(VerticalScroll):
 
 def _has_calls(messages: list[Message]) -> bool:
     return any(m.role == "assistant" and m.tool_calls for m in messages)
+
+
+def _history_key(messages: list[Message], max_turns: int) -> tuple[object, ...]:
+    """What `show_history` builds from `messages`: equal keys, equal sidebars."""
+    start = _history_start(messages, max_turns)
+    shown = tuple(
+        (m.id, m.content if m.role == "user" else None)
+        for m in messages[start:]
+        if m.role in ("user", "tool", "function") or (m.role == "assistant" and m.tool_calls)
+    )
+    before = sum(1 for m in messages[:start] if m.role == "user")
+    return (max_turns, before, _has_calls(messages[:start]), shown, messages[-1].role if messages else None)
 
 
 def _history_start(messages: list[Message], max_turns: int) -> int:
