@@ -1,0 +1,52 @@
+"""What the app does around its first frame: before it, only what that frame needs (the chosen
+theme, its stylesheet parsed once); after it, the rest, without keeping a key pressed meanwhile
+waiting (the SDK in a thread, the other themes one per turn of the event loop).
+
+The MCP servers (ui/mcp_link.py) and the session store (ui/session_saver.py) start after the
+first frame too; the app's on_mount schedules them."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from tui_chat.ui.themes import ThemeSetup, setup_themes
+
+if TYPE_CHECKING:
+    from tui_chat.ui.app import ChatApp
+
+
+class FirstParse:
+    """Choosing the theme in the app's __init__ queues a reparse of the whole stylesheet for
+    after the first mount (Textual made the stylesheet with its default theme's variables, and
+    a reparse is a few tens of milliseconds). Given the chosen theme's variables at once, the
+    first parse is the right one: `redundant()` says the queued refresh would change nothing."""
+
+    def __init__(self, app: ChatApp) -> None:
+        app.stylesheet.set_variables(app.get_css_variables())
+        self._variables: dict[str, str] | None = app.get_css_variables()
+
+    def redundant(self, app: ChatApp) -> bool:
+        """True once, for the queued refresh, if the variables are still those parsed with."""
+        variables, self._variables = self._variables, None
+        return variables is not None and variables == app.get_css_variables()
+
+
+def start_themes(app: ChatApp, requested: str | None) -> tuple[list[str], ThemeSetup, FirstParse]:
+    """--theme (`requested`, UnknownThemeError if unknown) > config file > default; only the
+    chosen one is read now (the `ThemeSetup` has the rest). The problems to show."""
+    problems, later = setup_themes(app, requested=requested, configured=app.settings.theme)
+    return problems, later, FirstParse(app)
+
+
+def after_first_frame(app: ChatApp) -> None:
+    """In a thread: the SDK, its client and jsonschema, so the first request waits for none.
+    Then the other themes, one per turn of the event loop."""
+    threading.Thread(target=app.controller.prepare, name="preload", daemon=True).start()
+    app.theme_setup.warn = app.warn
+
+    def step() -> None:
+        if app.theme_setup.step():
+            app.call_later(step)
+
+    step()
