@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from tui_chat import gc_pause
 from tui_chat.commands.exit_codes import EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
 
 
@@ -94,11 +95,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"tui-chat {__version__}")
         raise SystemExit(0)  # as argparse's version action does
+    gc_pause.pause()  # until the app's first frame is up, or the command's parser is built
+    try:
+        return _run(arguments)
+    finally:
+        gc_pause.resume()
+
+
+def _run(arguments: list[str]) -> int:
+    from tui_chat.commands import app
     from tui_chat.config import ConfigError
 
     args = parse_app_only(arguments)
     if args is None:
         args = parse(build_parser(), arguments)
+    if args.func is not app.run:
+        gc_pause.resume()
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -187,9 +187,8 @@ class ChatApp(App[None]):
         self.sidebar.server_of = self.mcp.server_of
         if self.mcp.wanted:
             self.call_after_refresh(self.run_worker, self.mcp.start(), name="mcp", exit_on_error=False)
+        # The SDK in a thread, then everything built at start-up is kept out of GC scans.
         self.call_after_refresh(after_first_frame, self)
-        # Everything built at start-up lives as long as the app: keep it out of GC scans.
-        self.call_after_refresh(self.gc_policy.freeze_startup)
 
     async def _start_sessions(self) -> None:
         from tui_chat.ui.session_saver import SessionSaver

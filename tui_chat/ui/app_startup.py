@@ -1,12 +1,14 @@
 """What the app does around its first frame: before it, only what that frame needs (the chosen
-theme, its stylesheet parsed once); after it, the rest, without keeping a key pressed meanwhile
-waiting (the SDK in a thread, the other themes one per turn of the event loop).
+theme, its stylesheet parsed once); after it, the rest: the SDK in a thread first (the first
+request waits for it), then the other themes, one per turn of the event loop (so a key pressed
+meanwhile waits for one, not all).
 
 The MCP servers (ui/mcp_link.py) and the session store (ui/session_saver.py) start after the
 first frame too; the app's on_mount schedules them."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import TYPE_CHECKING
 
@@ -40,9 +42,25 @@ def start_themes(app: ChatApp, requested: str | None) -> tuple[list[str], ThemeS
 
 
 def after_first_frame(app: ChatApp) -> None:
-    """In a thread: the SDK, its client and jsonschema, so the first request waits for none.
-    Then the other themes, one per turn of the event loop."""
-    threading.Thread(target=app.controller.prepare, name="preload", daemon=True).start()
+    """In a thread: the SDK, its client and jsonschema, so the first request waits for none
+    (or as little as can be: a message sent at once waits for the rest of the import). Nothing
+    else competes with it: once it is done, what start-up built (the SDK's objects too) is
+    frozen out of the garbage collector's passes and the collector turned back on (it was
+    off since launch: it would slow the import by a tenth, see tui_chat/gc_pause.py), then the
+    other themes are registered, one per turn of the event loop."""
+
+    def preload() -> None:
+        try:
+            app.controller.prepare()
+        finally:
+            with contextlib.suppress(RuntimeError):  # the app has gone (its loop is closed)
+                app.call_later(after_preload, app)  # posting a message is thread-safe
+
+    threading.Thread(target=preload, name="preload", daemon=True).start()
+
+
+def after_preload(app: ChatApp) -> None:
+    app.gc_policy.freeze_startup()
     app.theme_setup.warn = app.warn
 
     def step() -> None:
