@@ -31,7 +31,7 @@ from tui_chat.ui import (
     prompt_flow,
 )
 from tui_chat.ui.action_state import action_state
-from tui_chat.ui.app_startup import after_first_frame, start_themes
+from tui_chat.ui.app_startup import after_first_frame, start_sessions, start_themes
 from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
 from tui_chat.ui.clipboard import copy_code, copy_reply
 from tui_chat.ui.gc_policy import GcPolicy
@@ -177,10 +177,12 @@ class ChatApp(App[None]):
         await log.drain()
         if self._save_sessions and self._store is None:
             # The default store checks its whole file on opening (a fifth of a second with a
-            # long history): it opens in a thread while the first screen is up.
-            self.run_worker(self._start_sessions(), name="sessions", group="sessions")
+            # long history): it opens in a thread once the first screen is up.
+            self.call_after_refresh(
+                lambda: self.run_worker(start_sessions(self, None), name="sessions", group="sessions")
+            )
         elif self._save_sessions:
-            await self._start_sessions()
+            await start_sessions(self, self._store)
         for problem in [*self.settings.warnings, *self.problems]:
             self.notify(problem, severity="warning", timeout=10)
         self._update_sidebar()
@@ -189,11 +191,6 @@ class ChatApp(App[None]):
             self.call_after_refresh(self.run_worker, self.mcp.start(), name="mcp", exit_on_error=False)
         # The SDK in a thread, then everything built at start-up is kept out of GC scans.
         self.call_after_refresh(after_first_frame, self)
-
-    async def _start_sessions(self) -> None:
-        from tui_chat.ui.session_saver import SessionSaver
-
-        self.sessions = await SessionSaver.for_app(self, self._store)
 
     def on_reply_body_blocks_sealed(self, _: ReplyBody.BlocksSealed) -> None:
         self.gc_policy.freeze_long_lived()

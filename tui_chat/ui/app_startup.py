@@ -8,6 +8,7 @@ first frame too; the app's on_mount schedules them."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from typing import TYPE_CHECKING
@@ -15,7 +16,9 @@ from typing import TYPE_CHECKING
 from tui_chat.ui.themes import ThemeSetup, setup_themes
 
 if TYPE_CHECKING:
+    from tui_chat.store import SessionStore
     from tui_chat.ui.app import ChatApp
+    from tui_chat.ui.session_saver import SessionSaver
 
 
 class FirstParse:
@@ -39,6 +42,20 @@ def start_themes(app: ChatApp, requested: str | None) -> tuple[list[str], ThemeS
     chosen one is read now (the `ThemeSetup` has the rest). The problems to show."""
     problems, later = setup_themes(app, requested=requested, configured=app.settings.theme)
     return problems, later, FirstParse(app)
+
+
+async def start_sessions(app: ChatApp, store: SessionStore | None) -> None:
+    """Save the conversation in `store` (None: the default one, opened in a thread). Without a
+    store yet, the modules of the saver and the store load in a thread too (~15 ms), so a key
+    pressed meanwhile is not kept waiting for them."""
+
+    def saver_class() -> type[SessionSaver]:
+        from tui_chat.ui.session_saver import SessionSaver
+
+        return SessionSaver
+
+    saver = await asyncio.to_thread(saver_class) if store is None else saver_class()
+    app.sessions = await saver.for_app(app, store)
 
 
 def after_first_frame(app: ChatApp) -> None:

@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import App
 from textual.theme import BUILTIN_THEMES, Theme
@@ -44,6 +42,9 @@ from tui_chat.ui.theme_files import (
 )
 from tui_chat.ui.theme_option import add_theme_argument
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 __all__ = [
     "DEFAULT_THEME",
@@ -78,11 +79,11 @@ class ThemeSource:
 def bundled_themes_dir() -> Traversable:
     """The bundled themes: tui_chat/bundled_themes inside an installed wheel, the repository's
     top-level themes/ folder in a source checkout."""
-    package = resources.files("tui_chat")
+    package = Path(__file__).parent.parent  # tui_chat/ (importlib.resources: ~3 ms of imports)
     installed = package / "bundled_themes"
     if installed.is_dir():
         return installed
-    return Path(str(package)).parent / "themes"
+    return package.parent / "themes"
 
 
 def _theme_files(folder: Traversable) -> Iterator[Traversable]:
