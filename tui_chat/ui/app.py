@@ -175,13 +175,7 @@ class ChatApp(App[None]):
             self.controller.subscribe(listener)
         self.controller.open(self.conversation)
         await log.drain()
-        if self._save_sessions and self._store is None:
-            # The default store checks its whole file on opening (a fifth of a second with a
-            # long history): it opens in a thread once the first screen is up.
-            self.call_after_refresh(
-                lambda: self.run_worker(start_sessions(self, None), name="sessions", group="sessions")
-            )
-        elif self._save_sessions:
+        if self._save_sessions and self._store is not None:
             await start_sessions(self, self._store)
         for problem in [*self.settings.warnings, *self.problems]:
             self.notify(problem, severity="warning", timeout=10)
@@ -189,8 +183,9 @@ class ChatApp(App[None]):
         self.sidebar.server_of = self.mcp.server_of
         if self.mcp.wanted:
             self.call_after_refresh(self.run_worker, self.mcp.start(), name="mcp", exit_on_error=False)
-        # The SDK in a thread, then everything built at start-up is kept out of GC scans.
-        self.call_after_refresh(after_first_frame, self)
+        # The SDK in a thread; then the default store, which checks its whole file on opening (a
+        # fifth of a second with a long history), opens in another (ui/app_startup.py).
+        self.call_after_refresh(after_first_frame, self, self._save_sessions and self._store is None)
 
     def on_reply_body_blocks_sealed(self, _: ReplyBody.BlocksSealed) -> None:
         self.gc_policy.freeze_long_lived()
