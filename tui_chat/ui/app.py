@@ -183,8 +183,8 @@ class ChatApp(App[None]):
         self.sidebar.server_of = self.mcp.server_of
         if self.mcp.wanted:
             self.call_after_refresh(self.run_worker, self.mcp.start(), name="mcp", exit_on_error=False)
-        # The SDK in a thread; then the default store, which checks its whole file on opening (a
-        # fifth of a second with a long history), opens in another (ui/app_startup.py).
+        # The SDK in a thread; the default store, which checks its whole file on opening (a fifth
+        # of a second with a long history), in another (ui/app_startup.py).
         self.call_after_refresh(after_first_frame, self, self._save_sessions and self._store is None)
 
     def on_reply_body_blocks_sealed(self, _: ReplyBody.BlocksSealed) -> None:

@@ -1,7 +1,7 @@
 """What the app does around its first frame: before it, only what that frame needs (the chosen
-theme, its stylesheet parsed once); after it, the rest: the SDK in a thread first (the first
-request waits for it), then the default session store (in a thread) and the other themes, one
-per turn of the event loop (so a key pressed meanwhile waits for one, not all).
+theme, its stylesheet parsed once); after it, the rest: the SDK in a thread (the first request
+waits for it) beside the default session store (in another), then the other themes, one per
+turn of the event loop (so a key pressed meanwhile waits for one, not all).
 
 The MCP servers (ui/mcp_link.py) connect after the first frame too, beside the SDK's import
 (their tools should be there for the first request as well); the app's on_mount starts them."""
@@ -61,12 +61,15 @@ async def start_sessions(app: ChatApp, store: SessionStore | None) -> None:
 
 def after_first_frame(app: ChatApp, open_store: bool) -> None:
     """In a thread: the SDK, its client and jsonschema, so the first request waits for none
-    (or as little as can be: a message sent at once waits for the rest of the import). Nothing
+    (or as little as can be: a message sent at once waits for the rest of the import). Little
     of ours competes with it: the garbage collector stays off until it is done (it would slow
-    the import by a tenth, see tui_chat/gc_pause.py); the default store (`open_store`) and the
-    other themes wait for it (a message sent before the store is open is saved once it is), and
-    while it runs the event loop's thread gets the interpreter back within a millisecond of
-    asking (a key is echoed at once), not five."""
+    the import by a tenth, see tui_chat/gc_pause.py); the other themes wait for it; while it
+    runs the event loop's thread gets the interpreter back within a millisecond of asking (a
+    key is echoed at once), not five. The default store (`open_store`) opens beside it, in
+    another thread: its check of the whole file leaves the interpreter to the import, and a
+    message sent at once is saved even if the app is closed before the SDK is in."""
+    if open_store:
+        app.run_worker(start_sessions(app, None), name="sessions", group="sessions")
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, 0.001))
 
@@ -76,18 +79,16 @@ def after_first_frame(app: ChatApp, open_store: bool) -> None:
         finally:
             sys.setswitchinterval(interval)
             with contextlib.suppress(RuntimeError):  # the app has gone (its loop is closed)
-                app.call_later(after_preload, app, open_store)  # posting a message is thread-safe
+                app.call_later(after_preload, app)  # posting a message is thread-safe
 
     threading.Thread(target=preload, name="preload", daemon=True).start()
 
 
-def after_preload(app: ChatApp, open_store: bool) -> None:
+def after_preload(app: ChatApp) -> None:
     """What start-up built (the SDK's objects too) is frozen out of the collector's passes and
-    the collector is on again; the default store opens; the other themes are registered, one
-    per turn of the event loop."""
+    the collector is on again; the other themes are registered, one per turn of the event
+    loop."""
     app.gc_policy.freeze_startup()
-    if open_store:
-        app.run_worker(start_sessions(app, None), name="sessions", group="sessions")
     app.theme_setup.warn = app.warn
 
     def step() -> None:
