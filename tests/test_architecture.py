@@ -63,6 +63,7 @@ def test_building_the_app_does_not_import_the_sdk_or_jsonschema(tmp_path: Path) 
         "ChatApp(Settings(base_url='http://127.0.0.1:9/v1', api_key='k'), save_sessions=False)\n"
         "heavy = ('openai', 'jsonschema', 'httpx2', 'pathspec', 'tomlkit', 'sqlite3', 'http')\n"
         "ours = ('tui_chat.store', 'tui_chat.demo_server', 'tui_chat.ui.theme_commands',\n"
+        "        'tui_chat.tools.mcp.config',  # the MCP servers' settings: only with servers\n"
         "        'tui_chat.commands.ask', 'tui_chat.commands.sessions', 'tui_chat.commands.doctor',\n"
         "        'tui_chat.commands.mcp_cmd', 'tui_chat.commands.config_cmd')\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(ours)]\n"
