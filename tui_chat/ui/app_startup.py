@@ -28,9 +28,10 @@ class FirstParse:
     a reparse is a few tens of milliseconds). Given the chosen theme's variables at once, the
     first parse is the right one: `redundant()` says the queued refresh would change nothing."""
 
-    def __init__(self, app: ChatApp) -> None:
+    def __init__(self, app: ChatApp, queued: bool) -> None:
         app.stylesheet.set_variables(app.get_css_variables())
-        self._variables: dict[str, str] | None = app.get_css_variables()
+        # `queued`: the theme changed (Textual's default kept queues nothing, so nothing to skip)
+        self._variables: dict[str, str] | None = app.get_css_variables() if queued else None
 
     def redundant(self, app: ChatApp) -> bool:
         """True once, for the queued refresh, if the variables are still those parsed with."""
@@ -41,8 +42,9 @@ class FirstParse:
 def start_themes(app: ChatApp, requested: str | None) -> tuple[list[str], ThemeSetup, FirstParse]:
     """--theme (`requested`, UnknownThemeError if unknown) > config file > default; only the
     chosen one is read now (the `ThemeSetup` has the rest). The problems to show."""
+    before = app.theme
     problems, later = setup_themes(app, requested=requested, configured=app.settings.theme)
-    return problems, later, FirstParse(app)
+    return problems, later, FirstParse(app, queued=app.theme != before)
 
 
 async def start_sessions(app: ChatApp, store: SessionStore | None) -> None:
