@@ -3,7 +3,7 @@
 same run, and read every figure off the screen.
 
     python benchmarks/tmux_stream.py [--app PATH ...] [--tokens 8000] [--tps 200] [--runs 1]
-                                     [--startup-runs 5] [--no-stream] [--no-startup]
+                                     [--startup-runs 5] [--no-stream] [--no-startup] [--data-dir DIR]
 
 The baselines, every run: a print-as-you-go client (`benchmarks/print_client.py`: standard
 library HTTP, prints each delta; the least a client can cost while streaming) and a bare Textual
@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import itertools
 import json
 import math
@@ -270,6 +271,7 @@ class Subject:
     # Type the start-up word again after this long without an echo (an app that drops keys
     # typed while it is still setting up); None: type it once.
     retype_after: float | None = None
+    data_dir: str | None = None  # TUI_CHAT_DATA_DIR at start-up (--data-dir); None: an empty one
 
     def argv(self, url: str) -> list[str]:
         if self.kind == "tui-chat":
@@ -338,6 +340,8 @@ def startup_once(subject: Subject, url: str, index: int) -> Startup:
     try:
         with tempfile.TemporaryDirectory(prefix="tui-chat-bench-") as tmp:
             env = bench_env(Path(tmp))
+            if subject.data_dir is not None:
+                env["TUI_CHAT_DATA_DIR"] = subject.data_dir
             launched = time.monotonic()
             term.start(shlex.join(subject.argv(url)), env)
             wait_for(lambda: subject.is_ready(term, term.screen()), f"{subject.name} to start", 60, KEY_POLL)
@@ -786,6 +790,13 @@ def main() -> None:
     parser.add_argument("--no-stream", action="store_true", help="measure start-up only")
     parser.add_argument("--no-startup", action="store_true", help="measure streaming only")
     parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="also measure each tui-chat's start-up with TUI_CHAT_DATA_DIR=DIR (e.g. the folder of "
+        "history_scale.py's store), beside the empty one, in the same run; the app opens the "
+        "store but writes nothing to it unless a message is sent",
+    )
+    parser.add_argument(
         "--trace",
         type=Path,
         metavar="FILE",
@@ -803,7 +814,11 @@ def main() -> None:
     with quiet_interrupt():
         if not args.no_startup:
             print(f"start-up: {args.startup_runs} launches of each ...", flush=True)
-            print_startup(measure_startup([*apps, bare, printer], args.startup_runs))
+            with_history = [
+                dataclasses.replace(app, name=f"{app.name} + {args.data_dir}", data_dir=args.data_dir)
+                for app in (apps if args.data_dir else [])
+            ]
+            print_startup(measure_startup([*apps, *with_history, bare, printer], args.startup_runs))
         if not args.no_stream:
             for index in range(args.runs):
                 for subject in [printer, *apps]:

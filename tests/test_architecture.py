@@ -49,15 +49,25 @@ def test_package_does_not_import_textual(package: str) -> None:
 
 
 def test_building_the_app_does_not_import_the_sdk_or_jsonschema(tmp_path: Path) -> None:
-    """Start-up: the app's first screen needs neither; they load after it or on first use."""
+    """Start-up: the app's first screen needs none of these; they load after it or on first use.
+    The command line of the app alone builds no other command's parser (`ask`'s, the demo
+    server's HTTP stack, `sessions`' export), the store opens in a thread after the first frame,
+    and tomlkit waits for the first write to the config file."""
     code = (
         "import sys\n"
         "import tui_chat.cli, tui_chat.commands.app\n"
+        "args = tui_chat.cli.parse_app_only(['--model', 'm', '--theme', 'tui-paper'])\n"
+        "assert args is not None and args.func is tui_chat.commands.app.run, args\n"
         "from tui_chat.config import Settings\n"
         "from tui_chat.ui.app import ChatApp\n"
         "ChatApp(Settings(base_url='http://127.0.0.1:9/v1', api_key='k'), save_sessions=False)\n"
-        "heavy = ('openai', 'jsonschema', 'httpx2', 'pathspec')  # pathspec: the `@` picker's, on first use\n"
-        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
+        "heavy = ('openai', 'jsonschema', 'httpx2', 'pathspec', 'tomlkit', 'sqlite3', 'http')\n"
+        "ours = ('tui_chat.store', 'tui_chat.demo_server', 'tui_chat.ui.theme_commands',\n"
+        "        'tui_chat.tools.mcp.config',  # the MCP servers' settings: only with servers\n"
+        "        'tui_chat.commands.ask', 'tui_chat.commands.sessions', 'tui_chat.commands.doctor',\n"
+        "        'tui_chat.commands.mcp_cmd', 'tui_chat.commands.config_cmd')\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(ours)]\n"
+        "print(','.join(sorted(loaded)))\n"
     )
     env = {
         **os.environ,
@@ -66,6 +76,22 @@ def test_building_the_app_does_not_import_the_sdk_or_jsonschema(tmp_path: Path) 
     }
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "", f"imported before the first frame: {out.stdout.strip()}"
+
+
+def test_anything_but_the_app_alone_is_parsed_with_every_command() -> None:
+    from tui_chat.cli import parse_app_only
+
+    assert parse_app_only([]) is not None
+    assert parse_app_only(["--system", "ask"]) is not None  # "ask" is the option's value here
+    for argv in (
+        ["ask", "hi"],
+        ["--model", "m", "sessions"],
+        ["-h"],
+        ["--bogus"],
+        ["--timeout", "x"],
+        ["foo"],
+    ):
+        assert parse_app_only(argv) is None, argv
 
 
 def test_no_module_in_the_ui_is_over_450_lines() -> None:

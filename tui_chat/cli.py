@@ -10,23 +10,34 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
+from tui_chat import gc_pause
 from tui_chat.commands.exit_codes import EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from tui_chat.commands import app, ask, config_cmd, demo_server, doctor, mcp_cmd, sessions
+def _top_parser(
+    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> argparse.ArgumentParser:
+    """The top-level parser with the app's own options, no subcommands yet."""
+    from tui_chat import __version__
+    from tui_chat.commands import app
 
-    parser = argparse.ArgumentParser(
+    parser = parser_class(
         prog="tui-chat",
         description="A terminal chat client for OpenAI-compatible APIs.",
         epilog="Run `tui-chat COMMAND --help` for a command's options.",
     )
-    from tui_chat import __version__
-
     parser.add_argument("--version", action="version", version=f"tui-chat {__version__}")
     app.add_arguments(parser)
     parser.set_defaults(func=app.run)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tui_chat.commands import ask, config_cmd, demo_server, doctor, mcp_cmd, sessions
+
+    parser = _top_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask.add_parser(sub)
     config_cmd.add_parser(sub)
@@ -35,6 +46,33 @@ def build_parser() -> argparse.ArgumentParser:
     mcp_cmd.add_parser(sub)
     sessions.add_parsers(sub)
     return parser
+
+
+class _NotJustTheApp(Exception):
+    """The command line is more than the app's own options: parse it with every command."""
+
+
+class _AppOnlyParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotJustTheApp(message)
+
+    def print_help(self, file: Any = None) -> None:
+        raise _NotJustTheApp("--help lists the commands too")
+
+
+def parse_app_only(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The arguments when `argv` opens the app (no subcommand) and parses without a problem;
+    None otherwise. Building every command's parser imports every command (the store, the
+    demo server's HTTP stack, ...), which the app's first frame would wait for; anything else
+    (a command, --help, a mistake) goes through `build_parser`, so its result and messages are
+    the same as ever."""
+    parser = _top_parser(_AppOnlyParser)
+    parser.set_defaults(command=None)
+    try:
+        args, extras = parser.parse_known_args(argv)
+    except _NotJustTheApp:
+        return None
+    return None if extras else args
 
 
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
@@ -57,10 +95,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"tui-chat {__version__}")
         raise SystemExit(0)  # as argparse's version action does
+    gc_pause.pause()  # until the app's first frame is up, or the command's parser is built
+    try:
+        return _run(arguments)
+    finally:
+        gc_pause.resume()
+
+
+def _run(arguments: list[str]) -> int:
+    from tui_chat.commands import app
     from tui_chat.config import ConfigError
 
-    parser = build_parser()
-    args = parse(parser, argv)
+    args = parse_app_only(arguments)
+    if args is None:
+        args = parse(build_parser(), arguments)
+    if args.func is not app.run:
+        gc_pause.resume()
     try:
         return int(args.func(args))
     except ConfigError as exc:

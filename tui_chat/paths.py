@@ -30,6 +30,11 @@ def database_file() -> Path:
     return data_dir() / "sessions.sqlite3"
 
 
+def mcp_json_file() -> Path:
+    """MCP servers in the `{"mcpServers": {...}}` format, read when it exists (tools/mcp/config.py)."""
+    return config_dir() / "mcp.json"
+
+
 def user_tools_dir() -> Path:
     return config_dir() / "tools"
 

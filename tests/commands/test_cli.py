@@ -146,3 +146,22 @@ def test_config_show_lists_endpoints_keys_masked_with_their_variable(
     assert "http://flat/v1" in rows["default"]
     assert "tok-abcdefghijklmnop" not in result.out
     assert "X-Token: tok…mnop" in result.out
+
+
+def test_the_garbage_collector_is_on_again_whatever_the_command_did(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Start-up runs with the collector off (tui_chat/gc_pause.py); no way out leaves it off."""
+    import gc
+
+    from tui_chat.cli import main
+
+    assert gc.isenabled()
+    assert main(["config", "path"]) == 0
+    assert gc.isenabled()
+    assert main(["--theme", "no-such-theme", "--api-key", "k"]) == 2  # the app never started
+    assert gc.isenabled()
+    with pytest.raises(SystemExit):
+        main(["--bogus"])
+    assert gc.isenabled()
+    capsys.readouterr()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from tui_chat.commands.ask_session import add_session_options
 from tui_chat.commands.common import add_connection_options, settings_from_args
+from tui_chat.commands.session_options import add_session_options
 from tui_chat.config import ConfigError
 from tui_chat.ui.theme_option import add_theme_argument
+
+if TYPE_CHECKING:
+    from tui_chat.store import SessionStore
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,9 +27,6 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"tui-chat: {exc}", file=sys.stderr)
         return 2
-    from tui_chat.commands.ask_session import SessionUnavailable, choose_conversation
-    from tui_chat.store import SessionStore, StoreError
-
     # Without --continue / --session the app opens the store itself, in a thread once its first
     # screen is up (opening checks the whole file). To reopen a session it is needed first.
     store: SessionStore | None = None
@@ -33,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
     continue_last, session_id = getattr(args, "continue_last", False), getattr(args, "session_id", None)
     message_id = getattr(args, "message_id", None)  # --message: the branch holding a search hit
     if continue_last or session_id or message_id:
+        from tui_chat.commands.ask_session import SessionUnavailable, choose_conversation
+        from tui_chat.store import SessionStore, StoreError
+
         try:
             store = SessionStore.open()
         except StoreError as exc:

@@ -22,9 +22,10 @@ from tui_chat.attachments.model import Attachment
 from tui_chat.attachments.reading import AttachmentError, Limits, read_attachments
 from tui_chat.commands.ask_mcp import ask_mcp_servers
 from tui_chat.commands.ask_output import AskOutput, JsonLinesOutput, PlainOutput
-from tui_chat.commands.ask_session import SessionUnavailable, add_session_options, open_session
+from tui_chat.commands.ask_session import SessionUnavailable, open_session
 from tui_chat.commands.common import add_connection_options, settings_from_args
 from tui_chat.commands.exit_codes import EXIT_API_ERROR, EXIT_CUT_OFF, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tui_chat.commands.session_options import add_session_options
 from tui_chat.config import ConfigError, Settings
 from tui_chat.engine.conversation import Conversation, Message, ToolCall
 from tui_chat.engine.events import ErrorKind, Event, TurnEnded, TurnFailed

@@ -1,5 +1,8 @@
 """Writing one setting back (the UI's "always allow this tool", theme choice, settings screen),
-keeping the user's comments and layout; the file is replaced atomically and fsynced."""
+keeping the user's comments and layout; the file is replaced atomically and fsynced.
+
+tomlkit is imported on the first write, not with the settings: reading them (every start-up)
+does not need it."""
 
 from __future__ import annotations
 
@@ -9,9 +12,6 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-
-import tomlkit
-import tomlkit.exceptions
 
 from tui_chat import paths
 from tui_chat.config.errors import ConfigError
@@ -26,6 +26,8 @@ def save_setting(key_path: str | Sequence[str], value: Any, *, path: Path | None
     keys = _key_list(key_path)
 
     def set_value(document: Any) -> bool:
+        import tomlkit
+
         container = document
         for key in keys[:-1]:
             if key not in container:
@@ -68,6 +70,9 @@ def _key_list(key_path: str | Sequence[str]) -> list[str]:
 def _edit_config(path: Path, change: Callable[[Any], bool]) -> Path:
     """Parse the file with tomlkit (keeps comments), apply `change`, and write it back only if
     it changed something and the result still loads."""
+    import tomlkit
+    import tomlkit.exceptions
+
     try:
         old_text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

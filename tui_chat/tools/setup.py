@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from tui_chat import paths
 from tui_chat.config import Settings, ToolPolicy
 from tui_chat.tools.builtin import builtin_tools
 from tui_chat.tools.loader import load_user_tools, tool_file_paths
-from tui_chat.tools.mcp.config import mcp_json_file
 from tui_chat.tools.registry import ToolRegistry
 from tui_chat.tools.schema import POLICIES
 
@@ -41,7 +41,7 @@ def build_registry(settings: Settings) -> ToolSetup:
 def mcp_may_add_tools(settings: Settings) -> bool:
     if not settings.mcp_enabled:
         return False
-    return bool(settings.mcp_servers or settings.mcp_config_files or mcp_json_file().is_file())
+    return bool(settings.mcp_servers or settings.mcp_config_files or paths.mcp_json_file().is_file())
 
 
 def _new_registry(settings: Settings, problems: list[str]) -> ToolRegistry:

@@ -6,7 +6,6 @@ session saver subscribe to it. The app turns user actions into controller calls.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +31,7 @@ from tui_chat.ui import (
     prompt_flow,
 )
 from tui_chat.ui.action_state import action_state
+from tui_chat.ui.app_startup import after_first_frame, start_sessions, start_themes
 from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
 from tui_chat.ui.clipboard import copy_code, copy_reply
 from tui_chat.ui.gc_policy import GcPolicy
@@ -39,9 +39,7 @@ from tui_chat.ui.keymap import apply_keys
 from tui_chat.ui.mcp_link import McpLink, show_servers
 from tui_chat.ui.palette import key_for, palette_commands
 from tui_chat.ui.screens.attachment_viewer import AttachmentViewer
-from tui_chat.ui.theme_commands import open_theme_picker
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
-from tui_chat.ui.themes import complete_builtin_themes, setup_themes
 from tui_chat.ui.welcome import welcome_text
 from tui_chat.ui.widgets.attachment_tray import AttachmentTray
 from tui_chat.ui.widgets.chat_footer import ChatFooter
@@ -88,9 +86,10 @@ class ChatApp(App[None]):
         self._save_sessions = save_sessions
         self.sessions: SessionSaver | None = None
         self.problems = list(problems)
-        # Themes: --theme (`theme`, UnknownThemeError if unknown) > config file > default. The
-        # config file's [keys] table remaps bindings. Broken files and keys become problems.
-        self.problems += setup_themes(self, requested=theme, configured=self.settings.theme)
+        # Themes: --theme > config file > default (app_startup.py). The config file's [keys]
+        # table remaps bindings. Broken files and keys become problems.
+        theme_problems, self.theme_setup, self.first_parse = start_themes(self, theme)
+        self.problems += theme_problems
         self.problems += apply_keys(
             self, self.settings.keys, {"app": APP_BINDINGS, "prompt": PROMPT_BINDINGS, "log": LOG_BINDINGS}
         )
@@ -118,6 +117,10 @@ class ChatApp(App[None]):
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLE_DEFAULTS)
+
+    def refresh_css(self, animate: bool = True) -> None:
+        if not self.first_parse.redundant(self):
+            super().refresh_css(animate)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -172,32 +175,17 @@ class ChatApp(App[None]):
             self.controller.subscribe(listener)
         self.controller.open(self.conversation)
         await log.drain()
-        if self._save_sessions and self._store is None:
-            # The default store checks its whole file on opening (a fifth of a second with a
-            # long history): it opens in a thread while the first screen is up.
-            self.run_worker(self._start_sessions(), name="sessions", group="sessions")
-        elif self._save_sessions:
-            await self._start_sessions()
+        if self._save_sessions and self._store is not None:
+            await start_sessions(self, self._store)
         for problem in [*self.settings.warnings, *self.problems]:
             self.notify(problem, severity="warning", timeout=10)
         self._update_sidebar()
         self.sidebar.server_of = self.mcp.server_of
         if self.mcp.wanted:
             self.call_after_refresh(self.run_worker, self.mcp.start(), name="mcp", exit_on_error=False)
-        self.call_after_refresh(self._after_first_frame)
-        # Everything built at start-up lives as long as the app: keep it out of GC scans.
-        self.call_after_refresh(self.gc_policy.freeze_startup)
-
-    async def _start_sessions(self) -> None:
-        from tui_chat.ui.session_saver import SessionSaver
-
-        self.sessions = await SessionSaver.for_app(self, self._store)
-
-    def _after_first_frame(self) -> None:
-        """What the first screen does not need, once it is up: the other built-in themes, and
-        (in a thread) the SDK, its client and jsonschema, so the first request waits for none."""
-        complete_builtin_themes(self)
-        threading.Thread(target=self.controller.prepare, name="preload", daemon=True).start()
+        # The SDK in a thread; the default store, which checks its whole file on opening (a fifth
+        # of a second with a long history), in another (ui/app_startup.py).
+        self.call_after_refresh(after_first_frame, self, self._save_sessions and self._store is None)
 
     def on_reply_body_blocks_sealed(self, _: ReplyBody.BlocksSealed) -> None:
         self.gc_policy.freeze_long_lived()
@@ -418,6 +406,9 @@ class ChatApp(App[None]):
 
     def search_themes(self) -> None:
         """The palette's theme list with live preview (Textual's own "Theme" command calls this)."""
+        from tui_chat.ui.theme_commands import open_theme_picker
+
+        self.theme_setup.finish()
         open_theme_picker(self)
 
     def action_settings(self) -> None:

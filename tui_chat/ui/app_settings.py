@@ -110,6 +110,7 @@ def edit_tool_policies(app: ChatApp) -> None:
 def open_settings(app: ChatApp) -> None:
     from tui_chat.ui.screens.settings import SettingsScreen, SettingsValues
 
+    app.theme_setup.finish()  # the theme list shows every theme
     registry = app.registry
     controller = app.controller
     values = SettingsValues(

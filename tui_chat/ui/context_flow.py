@@ -2,7 +2,8 @@
 (or after the server refused one as too long), compaction with its review, and a new chat that
 starts from a summary. The prompt's text is never lost: it stays in the prompt until sent.
 
-The summary itself is asked of the model by the engine (engine/compaction.py); this module only
+The summary itself is asked of the model by the engine (engine/compaction.py, imported on first
+use like the dialogs: nothing here is on the first screen); this module only
 sequences screens around it, in a worker of the app.
 """
 
@@ -10,11 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tui_chat.engine import compaction
 from tui_chat.engine.context_budget import ContextBudget, compact_count
 from tui_chat.engine.conversation import Conversation, Message
-from tui_chat.ui.screens.compaction import CompactionScreen
-from tui_chat.ui.screens.context_full import ContextFullScreen
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import ChatApp
@@ -47,6 +45,8 @@ def overflow_message(budget: ContextBudget) -> str:
 
 
 async def _choose_before_send(app: ChatApp, text: str, budget: ContextBudget) -> None:
+    from tui_chat.ui.screens.context_full import ContextFullScreen
+
     choice = await app.push_screen_wait(ContextFullScreen(overflow_message(budget)))
     if choice == "send":
         app.send(text, checked=True)
@@ -58,6 +58,8 @@ async def _choose_before_send(app: ChatApp, text: str, budget: ContextBudget) ->
 
 async def after_server_refused(app: ChatApp) -> None:
     """The server said the request does not fit: the same choices, for the message just sent."""
+    from tui_chat.ui.screens.context_full import ContextFullScreen
+
     choice = await app.push_screen_wait(
         ContextFullScreen(
             "The server refused the request: the conversation no longer fits the model's context. "
@@ -77,6 +79,9 @@ async def after_server_refused(app: ChatApp) -> None:
 async def compact(app: ChatApp, *, automatic: bool = False) -> bool:
     """Summarise all before the last N turns, let the user review it, go on from it on a new
     branch. False when nothing changed (nothing to compact, a failure, cancelled)."""
+    from tui_chat.engine import compaction
+    from tui_chat.ui.screens.compaction import CompactionScreen
+
     controller = app.controller
     engine = controller.engine
     if engine is None or controller.busy:
@@ -104,6 +109,9 @@ async def compact(app: ChatApp, *, automatic: bool = False) -> bool:
 
 async def new_chat_from_summary(app: ChatApp, *, leave_out_last_turn: bool = False) -> bool:
     """A new chat whose first message is the summary of this one (this one stays as it is)."""
+    from tui_chat.engine import compaction
+    from tui_chat.ui.screens.compaction import CompactionScreen
+
     controller = app.controller
     old = controller.conversation
     if controller.engine is None or controller.busy or not old.messages:
@@ -129,6 +137,8 @@ async def new_chat_from_summary(app: ChatApp, *, leave_out_last_turn: bool = Fal
 async def _summarise(
     app: ChatApp, conversation: Conversation, older: list[Message], *, automatic: bool = False
 ) -> str | None:
+    from tui_chat.engine import compaction
+
     engine = app.controller.engine
     assert engine is not None
     what = "The context is filling up: summarising" if automatic else "Summarising"

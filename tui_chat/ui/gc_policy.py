@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import gc
 
+from tui_chat import gc_pause
+
 
 class GcPolicy:
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled  # off in tests that check memory themselves
 
     def freeze_startup(self) -> None:
-        """Everything built at start-up lives as long as the app: out of GC scans."""
+        """Everything built at start-up lives as long as the app: out of GC scans. The
+        collector, off since `tui-chat` started (tui_chat/gc_pause.py), is on again."""
         if self.enabled:
             gc.freeze()
+        gc_pause.resume()
 
     def freeze_long_lived(self) -> None:
         if self.enabled:

@@ -21,6 +21,7 @@ Integration (the app, in __init__):
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,10 @@ MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")
 """In the order Textual writes them in key names (alphabetical): "ctrl+shift+up"."""
 
 
-def _named_keys() -> frozenset[str]:
+@functools.cache
+def named_keys() -> frozenset[str]:
+    """Key names longer than one character that Textual can report ("enter", "f5", "pageup",
+    "question_mark", ...). Worked out when a [keys] table is first read, not at import."""
     names: set[str] = set()
     for key in Keys:
         value = key.value
@@ -51,10 +55,6 @@ def _named_keys() -> frozenset[str]:
     names.discard("")
     return frozenset(name for name in names if len(name) > 1)
 
-
-NAMED_KEYS = _named_keys()
-"""Key names longer than one character that Textual can report ("enter", "f5", "pageup",
-"question_mark", ...)."""
 
 # Names people write that Textual spells differently (the footer shows some of these).
 _FRIENDLY_KEYS = {
@@ -98,8 +98,8 @@ def parse_key(text: str) -> str:
         base = _character_to_key(base)
     else:
         lowered = _FRIENDLY_KEYS.get(base.lower(), base.lower())
-        if lowered not in NAMED_KEYS:
-            hint = difflib.get_close_matches(lowered, sorted(NAMED_KEYS), n=1)
+        if lowered not in named_keys():
+            hint = difflib.get_close_matches(lowered, sorted(named_keys()), n=1)
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise KeyParseError(f"unknown key {base!r} in {raw!r}{suggestion}")
         base = lowered

@@ -3,6 +3,7 @@ wrong (`ThemeFileError`). The format is in docs/themes.md."""
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterable
@@ -26,8 +27,11 @@ TOP_LEVEL_KEYS = frozenset({"name", *COLOUR_KEYS, *_FLAG_KEYS, *_NUMBER_KEYS, "v
 _NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 
 
-def _textual_variable_names() -> frozenset[str]:
-    """Every variable Textual's colour system generates, for any kind of theme."""
+@functools.cache
+def textual_variables() -> frozenset[str]:
+    """Textual's own variables ($border, $footer-key-foreground, ...): a theme may set these
+    too. Every variable Textual's colour system generates, for any kind of theme; worked out on
+    first use (four colour systems, a few milliseconds), not when the module is imported."""
     names: set[str] = set()
     for ansi in (False, True):
         for dark in (False, True):
@@ -36,10 +40,8 @@ def _textual_variable_names() -> frozenset[str]:
     return frozenset(names)
 
 
-TEXTUAL_VARIABLES = _textual_variable_names()
-"""Textual's own variables ($border, $footer-key-foreground, ...): a theme may set these too."""
-
-KNOWN_VARIABLES = TEXTUAL_VARIABLES | frozenset(APP_VARIABLE_DEFAULTS)
+def is_known_variable(name: str) -> bool:
+    return name in APP_VARIABLE_DEFAULTS or name in textual_variables()
 
 
 class ThemeFileError(ValueError):
@@ -109,8 +111,8 @@ def parse_theme(text: str, where: str = "<theme>") -> Theme:
     if not isinstance(variables, dict):
         raise fail("'variables' must be a table ([variables])", "variables")
     for key, value in variables.items():
-        if key not in KNOWN_VARIABLES:
-            hint = did_you_mean(key, KNOWN_VARIABLES)
+        if not is_known_variable(key):
+            hint = did_you_mean(key, textual_variables() | frozenset(APP_VARIABLE_DEFAULTS))
             raise fail(f"unknown variable {key!r}{hint}", key, "variables")
         value_problem = check_style(value) if _is_style_variable(key) else check_colour(value)
         if value_problem:

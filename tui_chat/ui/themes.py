@@ -21,12 +21,10 @@ format for users.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import App
 from textual.theme import BUILTIN_THEMES, Theme
@@ -36,18 +34,22 @@ from tui_chat.toml_text import line_of
 from tui_chat.ui.theme_colours import derive_app_variables, with_app_variables
 from tui_chat.ui.theme_files import (
     DEFAULT_THEME,
-    TEXTUAL_VARIABLES,
     ThemeFileError,
     check_colour,
     did_you_mean,
     parse_theme,
+    textual_variables,
 )
 from tui_chat.ui.theme_option import add_theme_argument
 from tui_chat.ui.theme_variables import APP_VARIABLE_DEFAULTS
 
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
 __all__ = [
     "DEFAULT_THEME",
     "ThemeFileError",
+    "ThemeSetup",
     "UnknownThemeError",
     "add_theme_argument",
     "check_colour",
@@ -77,11 +79,11 @@ class ThemeSource:
 def bundled_themes_dir() -> Traversable:
     """The bundled themes: tui_chat/bundled_themes inside an installed wheel, the repository's
     top-level themes/ folder in a source checkout."""
-    package = resources.files("tui_chat")
+    package = Path(__file__).parent.parent  # tui_chat/ (importlib.resources: ~3 ms of imports)
     installed = package / "bundled_themes"
     if installed.is_dir():
         return installed
-    return Path(str(package)).parent / "themes"
+    return package.parent / "themes"
 
 
 def _theme_files(folder: Traversable) -> Iterator[Traversable]:
@@ -178,9 +180,7 @@ def register_themes(app: _ThemedApp, user_dir: Path | None = None) -> list[str]:
 def register_theme_files(app: _ThemedApp, user_dir: Path | None = None) -> list[str]:
     """Register the bundled and user theme files; the problems to show."""
     loaded, problems = load_themes_with_sources(user_dir)
-    for theme, source in loaded:
-        app.register_theme(theme)
-        THEME_SOURCES[theme.name] = source
+    _register(app, loaded)
     return problems
 
 
@@ -228,25 +228,112 @@ def choose_theme(
     return configured, []
 
 
+class ThemeSetup:
+    """What `setup_themes` left for after the first frame: the other bundled theme files, and
+    the app variables of Textual's built-in themes. `step()` does one (a few milliseconds, so a
+    key pressed meanwhile waits for one step, not all); `finish()` does the rest at once (call it
+    before listing the themes). Problems found later (a broken bundled file) go to `warn`."""
+
+    def __init__(self, app: _ThemedApp, steps: Iterable[Callable[[], list[str]]]) -> None:
+        self._app = app
+        self._steps = list(steps)
+        self.warn: Callable[[str], None] | None = None
+
+    @property
+    def done(self) -> bool:
+        return not self._steps
+
+    def step(self) -> bool:
+        """Do the next step; True while steps remain."""
+        if self._steps:
+            problems = self._steps.pop(0)()
+            if problems and self.warn is not None:
+                for problem in problems:
+                    self.warn(problem)
+        return bool(self._steps)
+
+    def finish(self) -> None:
+        while self.step():
+            pass
+
+
 def setup_themes(
     app: App[Any],
     *,
     requested: str | None = None,
     configured: str | None = None,
     user_dir: Path | None = None,
-) -> list[str]:
+) -> tuple[list[str], ThemeSetup]:
     """Everything the app does about themes at start: register the bundled and user themes,
     then set `app.theme` to `requested` (--theme) or `configured` (the config file) or the
     default. Raises UnknownThemeError for an unknown `requested`; returns the problems to show
-    (broken theme files, a configured theme that is gone).
+    (broken theme files, a configured theme that is gone) and what is left for later.
 
-    Of Textual's built-in themes only the chosen one gets the app variables here: call
-    `complete_builtin_themes(app)` once the first frame is up, before anyone lists themes."""
-    problems = register_theme_files(app, user_dir)
+    Only what the first frame needs is done now: the user's themes (usually none) and the
+    chosen bundled file are read; the other bundled files, and the app variables of Textual's
+    built-in themes other than the chosen one, are the returned `ThemeSetup`'s steps. When the
+    chosen theme is not a bundled file, every file is read now (the choice needs every name)."""
+    user, problems = load_theme_folder(user_dir or paths.user_themes_dir(), "user")
+    user_names = {theme.name for theme, _ in user}
+    wanted = requested or configured or DEFAULT_THEME
+    folder = bundled_themes_dir()
+    later: list[Traversable] = []
+    if wanted not in user_names and wanted not in BUILTIN_THEMES and (folder / f"{wanted}.toml").is_file():
+        one_file = folder / f"{wanted}.toml"
+        found, one_problems = _load_bundled(app, [one_file], user_names)
+        if [theme.name for theme in found] == [wanted]:
+            problems += one_problems
+            later = [entry for entry in _theme_files(folder) if entry.name != one_file.name]
+    if later:
+        _register(app, user)
+    else:  # every file now: the choice (and a message naming the themes) needs every name
+        problems = register_theme_files(app, user_dir)
     name, more = choose_theme(app.available_themes, requested=requested, configured=configured)
     complete_builtin_themes(app, only=name)
     app.theme = name
-    return problems + more
+
+    def bundled_step(entry: Traversable) -> Callable[[], list[str]]:
+        return lambda: _load_bundled(app, [entry], user_names)[1]
+
+    def builtin_step(builtin: str) -> Callable[[], list[str]]:
+        def complete() -> list[str]:
+            complete_builtin_themes(app, only=builtin)
+            return []
+
+        return complete
+
+    steps = [bundled_step(entry) for entry in later]
+    steps += [builtin_step(builtin) for builtin in BUILTIN_THEMES if builtin != name]
+    return problems + more, ThemeSetup(app, steps)
+
+
+def _load_bundled(
+    app: _ThemedApp, entries: Iterable[Traversable], user_names: set[str]
+) -> tuple[list[Theme], list[str]]:
+    """Register these bundled files' themes (a user theme of the same name stays)."""
+    themes: list[Theme] = []
+    problems: list[str] = []
+    for entry in entries:
+        try:
+            text = entry.read_text(encoding="utf-8")
+            theme = parse_theme(text, f"themes/{entry.name}")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(str(ThemeFileError(f"themes/{entry.name}", f"cannot read the file: {exc}")))
+            continue
+        except ThemeFileError as exc:
+            problems.append(str(exc))
+            continue
+        themes.append(theme)
+        if theme.name not in user_names:
+            app.register_theme(theme)
+            THEME_SOURCES[theme.name] = ThemeSource("bundled", f"themes/{entry.name}")
+    return themes, problems
+
+
+def _register(app: _ThemedApp, loaded: Iterable[tuple[Theme, ThemeSource]]) -> None:
+    for theme, source in loaded:
+        app.register_theme(theme)
+        THEME_SOURCES[theme.name] = source
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.variables:
         for name in sorted(APP_VARIABLE_DEFAULTS):
             print(f"{name}  (app)")
-        for name in sorted(TEXTUAL_VARIABLES):
+        for name in sorted(textual_variables()):
             print(f"{name}  (Textual)")
         return 0
     if args.files:

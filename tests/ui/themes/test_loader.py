@@ -197,9 +197,9 @@ async def test_setup_themes_registers_and_chooses() -> None:
 
     write_user_theme("mine.toml", GOOD)
     app = App[None]()
-    assert setup_themes(app) == []
+    assert setup_themes(app)[0] == []
     assert app.theme == DEFAULT_THEME
-    assert setup_themes(App[None](), configured="gone") == [
+    assert setup_themes(App[None](), configured="gone")[0] == [
         "config: theme 'gone' not found; using 'tui-midnight'"
     ]
     chosen = App[None]()
@@ -207,6 +207,29 @@ async def test_setup_themes_registers_and_chooses() -> None:
     assert chosen.theme == "mine"
     with pytest.raises(UnknownThemeError):
         setup_themes(App[None](), requested="nope")
+
+
+async def test_themes_left_for_after_the_first_frame_are_all_there_once_finished() -> None:
+    """Start-up reads only the chosen bundled theme; the rest (and the app variables of
+    Textual's built-ins) come with `finish()`, and a user theme still wins over a bundled one."""
+    from tui_chat.ui.themes import THEME_SOURCES, setup_themes
+
+    write_user_theme("paper.toml", GOOD.replace('name = "mine"', 'name = "tui-paper"'))
+    app = App[None]()
+    problems, later = setup_themes(app, configured="tui-ember")
+    assert problems == [] and app.theme == "tui-ember"
+    assert set(APP_VARIABLE_DEFAULTS) <= set(app.available_themes["tui-ember"].variables)
+    later.finish()
+    assert later.done
+    bundled = {path.stem for path in (Path(__file__).resolve().parents[3] / "themes").glob("*.toml")}
+    assert bundled <= set(app.available_themes)
+    assert THEME_SOURCES["tui-paper"].origin == "user"
+    assert (
+        app.available_themes["tui-paper"].variables
+        == parse_theme(GOOD.replace('name = "mine"', 'name = "tui-paper"')).variables
+    )
+    for name in ("nord", "catppuccin-latte", "ansi-light"):
+        assert set(APP_VARIABLE_DEFAULTS) <= set(app.available_themes[name].variables), name
 
 
 def test_the_theme_option_does_not_load_textual() -> None:

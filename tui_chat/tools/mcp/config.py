@@ -96,7 +96,7 @@ def load_mcp_config(settings: Settings, *, environ: Mapping[str, str] = os.envir
                 result.problems.append(f"{where}: unknown key {ignored} ignored.")
 
     add_all(settings.mcp_servers, str(paths.config_file()))
-    default_file = mcp_json_file()
+    default_file = paths.mcp_json_file()
     files = [default_file] if default_file.is_file() else []
     files += [Path(p).expanduser() for p in settings.mcp_config_files]
     for path in files:
@@ -106,10 +106,6 @@ def load_mcp_config(settings: Settings, *, environ: Mapping[str, str] = os.envir
         add_all(entries, str(path))
     result.servers = list(found.values())
     return result
-
-
-def mcp_json_file() -> Path:
-    return paths.config_dir() / "mcp.json"
 
 
 def read_mcp_json(path: Path) -> tuple[dict[str, Any], str]:

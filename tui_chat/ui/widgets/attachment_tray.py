@@ -92,7 +92,8 @@ class AttachmentTray(Vertical):
         self._chips: list[AttachmentChip] = []  # on screen, in order (not those being removed)
 
     def compose(self) -> ComposeResult:
-        yield OptionList(id="picker")
+        # The picker's list is mounted on the first `@` (see `picker`): an OptionList's styles
+        # take about 10 ms to parse, which the first frame would wait for.
         yield Horizontal(id="chips")
 
     def configure(self, root: Path, limits: Limits) -> None:
@@ -104,7 +105,13 @@ class AttachmentTray(Vertical):
 
     @property
     def picker(self) -> OptionList:
-        return self.query_one("#picker", OptionList)
+        """The picker's list, mounted (above the chips) when first needed."""
+        found = self.query_children("#picker")
+        if found:
+            return found.only_one(OptionList)
+        picker = OptionList(id="picker")
+        self.mount(picker, before=0)
+        return picker
 
     # -- the prompt's hooks ----------------------------------------------------------------------
 
@@ -148,6 +155,7 @@ class AttachmentTray(Vertical):
         if query != self.query_text:
             self._complete = False
         self.query_text = query
+        _ = self.picker  # mounted (the first time) before it is shown
         self.add_class("-picking")
         if self._scan is None or self._scan.root != self.root:
             # Imported on the first `@`: its .gitignore library is not needed to start the app.

@@ -38,15 +38,36 @@ def _rank(action: str) -> int:
 
 
 class ChatFooter(Footer):
+    _shown: tuple[object, ...] | None = None  # what the keys were made from (see `recompose`)
+
     def on_mount(self) -> None:
         self.call_after_refresh(self.fit_keys)
 
     def on_resize(self) -> None:
         self.fit_keys()
 
-    async def recompose(self) -> None:  # the bindings changed: new keys, fit them again
+    async def recompose(self) -> None:
+        """The bindings changed: new keys, fit them again. Textual recomposes the footer on
+        every change of the bindings, also when the keys it shows stay the same (focus moving
+        within the screen, a refresh of the bindings): each costs tens of milliseconds (right
+        after the first frame, twice), so an unchanged set of keys is kept as it is."""
+        shown = self._keys_shown()
+        if shown == self._shown:
+            return
+        self._shown = shown
         await super().recompose()
         self.fit_keys()
+
+    def _keys_shown(self) -> tuple[object, ...]:
+        if not self._bindings_ready:
+            return ()
+        palette = self.app.COMMAND_PALETTE_BINDING
+        keys = [
+            (key, binding.action, binding.description, binding.group, enabled, tooltip)
+            for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
+            if binding.show or key == palette
+        ]
+        return (*keys, self.compact, self.show_command_palette)
 
     def fit_keys(self) -> None:
         keys = [key for key in self.query_children(FooterKey)]
