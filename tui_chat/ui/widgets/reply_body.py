@@ -61,6 +61,21 @@ def renderer_for(app: object) -> MarkdownRenderer:
     return renderer
 
 
+def _changed_span(before: list[Strip], after: list[Strip]) -> tuple[int, int] | None:
+    """The lines `[first, end)` that differ (by object) between two renders, or None."""
+    common = min(len(before), len(after))
+    first = 0
+    while first < common and before[first] is after[first]:
+        first += 1
+    end = max(len(before), len(after))
+    if first == end:
+        return None
+    if len(before) == len(after):
+        while end > first and before[end - 1] is after[end - 1]:
+            end -= 1
+    return first, end
+
+
 class ReplyBody(Widget):
     """The reply's Markdown as cached lines; streams with bounded work per update."""
 
@@ -147,17 +162,18 @@ class ReplyBody(Widget):
             return
         before = self._lines
         lines = self.lines(width)
-        if len(lines) > self._height or self._height_width != width:
+        if self._height_width != width:
             self.refresh(layout=True)
             return
-        # Within the height: repaint from the first line that changed.
-        first = 0
-        for first, (old, new) in enumerate(zip(before, lines, strict=False)):  # noqa: B007
-            if old is not new:
-                break
-        else:
-            first = min(len(before), len(lines))
-        self.refresh(Region(0, first, width, self._height - first))
+        # Repaint only the lines that changed (an unchanged line keeps its Strip object, see
+        # `lines`), usually the last line or two of the growing block; past the height, lay out
+        # too (the lines drawn so far stay valid, see `_size_updated`).
+        changed = _changed_span(before, lines)
+        dirty = [] if changed is None else [Region(0, changed[0], width, changed[1] - changed[0])]
+        if len(lines) > self._height:
+            self.refresh(*dirty, layout=True)
+        elif dirty:
+            self.refresh(*dirty)
 
     def _seal(self) -> None:
         """Seal the blocks before the last one that begins on a complete line."""
@@ -212,6 +228,8 @@ class ReplyBody(Widget):
         state = (len(self._sealed), len(self._text))
         if self._lines_for == state:
             return self._lines
+        before = self._lines
+        kept = len(self._sealed_lines)  # lines before this are the same objects as last time
         for block in self._sealed[self._sealed_shown :]:
             rendered = self._block_lines.get(block)
             if rendered is None:
@@ -229,14 +247,39 @@ class ReplyBody(Widget):
             self._lines = [*self._sealed_lines, Strip([]), *tail_lines]
         else:
             self._lines = self._sealed_lines + tail_lines
+        self._keep_equal_lines(before, kept)
         self._lines_for = state
         return self._lines
+
+    def _keep_equal_lines(self, before: list[Strip], start: int) -> None:
+        """Where a line after `start` renders as it did before, keep the earlier Strip object:
+        the growing block is rendered afresh on every update, but most of its lines are the
+        same, and a line kept is neither repainted nor styled again (`render_line`'s cache)."""
+        lines = self._lines
+        sealed = self._sealed_lines
+        tail = self._tail[1]
+        tail_start = len(lines) - len(tail)
+        for y in range(start, min(len(before), len(lines))):
+            old = before[y]
+            if lines[y] is not old and lines[y] == old:
+                lines[y] = old
+                if y < len(sealed):
+                    sealed[y] = old
+                elif y >= tail_start:
+                    tail[y - tail_start] = old
 
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
     ) -> bool:
         # Textual lays the screen out a second time whenever a widget's virtual size changes;
         # this widget's lines were placed by the layout that gave it the size: once is enough.
+        if size.width == self._size.width and size.height > self._size.height and not any(self.styles.gutter):
+            # Taller at the same width (a streaming reply growing into new headroom): line y is
+            # still line y, so keep every line drawn so far; Textual would forget them all and
+            # draw the whole visible reply again. `_update` marked the lines that changed.
+            self._size = size
+            super()._size_updated(size, virtual_size, container_size, layout=False)
+            return True
         return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
