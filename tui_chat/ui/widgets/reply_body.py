@@ -43,6 +43,8 @@ Growing into it repaints the changed lines only; a change of height means a new 
 every line of the log moves up, so the whole log is repainted (five to ten times the cost): the
 height grows in steps of a quarter screen ("jump scroll") instead of on every line."""
 
+HEADROOM_MAX = 12
+
 BLOCKS_PER_SEAL_MESSAGE = 16
 """Sealed blocks between two `BlocksSealed` messages (the app freezes long-lived objects out of
 the garbage collector then)."""
@@ -290,7 +292,7 @@ class ReplyBody(Widget):
         if not self._streaming:
             self._height = count
         elif count > self._height or width != self._height_width:
-            headroom = min(12, max(3, int(self.screen.size.height * HEADROOM)))
+            headroom = min(HEADROOM_MAX, max(3, int(self.screen.size.height * HEADROOM)))
             self._height = count + headroom
         self._height_width = width
         return self._height
