@@ -37,13 +37,16 @@ FLUSH_INTERVAL = 0.1
 """Seconds between two updates of a streaming reply (the time gate): 10 screen updates a
 second, and text is on screen at most this long after it arrived."""
 
-HEADROOM = 0.25
-"""Share of the screen's height a streaming reply keeps blank below its text (3 to 12 lines).
-Growing into it repaints the changed lines only; a change of height means a new layout, and
-every line of the log moves up, so the whole log is repainted (five to ten times the cost): the
-height grows in steps of a quarter screen ("jump scroll") instead of on every line."""
+HEADROOM = 0.4
+"""Share of the screen's height a streaming reply keeps blank below its text (3 to
+`HEADROOM_MAX` lines). Growing into it repaints the changed lines only; a change of height means
+a new layout, and every line of the log moves up, so the whole log is repainted (five to ten
+times the cost, plus a frame for the scrollbar): the height grows in steps of 40 % of the
+screen ("jump scroll") instead of on every line. A quarter screen (10 lines at 40 rows) made
+that 2.5 full repaints a second at 200 tok/s in a 68-column log, about a third of the UI's CPU;
+16 lines make it 1.6 (benchmarks/README.md)."""
 
-HEADROOM_MAX = 12
+HEADROOM_MAX = 16
 
 BLOCKS_PER_SEAL_MESSAGE = 16
 """Sealed blocks between two `BlocksSealed` messages (the app freezes long-lived objects out of
