@@ -160,7 +160,7 @@ async def test_every_modal_at_the_smallest_sizes(fake_server: FakeServer) -> Non
             for width, height in SMALLEST:
                 await show_size(pilot, width, height)
             await pilot.press("escape")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "Screen")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "ChatScreen")
         assert_prompt_usable(app, "after the modals")
 
 

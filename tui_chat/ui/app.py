@@ -10,7 +10,7 @@ from collections.abc import Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.worker import Worker
@@ -34,6 +34,7 @@ from tui_chat.ui.action_state import action_state
 from tui_chat.ui.app_startup import after_first_frame, start_sessions, start_themes
 from tui_chat.ui.bindings import APP_BINDINGS, LOG_BINDINGS, PROMPT_BINDINGS
 from tui_chat.ui.clipboard import copy_code, copy_reply
+from tui_chat.ui.compositor import ChatScreenApp
 from tui_chat.ui.gc_policy import GcPolicy
 from tui_chat.ui.keymap import apply_keys
 from tui_chat.ui.mcp_link import McpLink, show_servers
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
 SIDEBAR_MIN_WIDTH = 100  # below this many columns the sidebar hides itself (unless toggled on)
 
 
-class ChatApp(App[None]):
+class ChatApp(ChatScreenApp):  # the main screen's compositor renders only what an update repaints
     TITLE = "tui-chat"
     CSS_PATH = "app.tcss"
     BINDINGS = APP_BINDINGS

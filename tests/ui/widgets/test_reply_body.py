@@ -3,6 +3,9 @@ same lines as the final render, and theme, width, selection and links behave."""
 
 from __future__ import annotations
 
+import io
+
+from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.geometry import Offset
@@ -32,6 +35,17 @@ TRICKY = "\n\n".join(
 
 def shown(body: ReplyBody) -> list[str]:
     return [strip.text.rstrip() for strip in body.lines(body.size.width)]
+
+
+def on_screen(app: App[None], body: ReplyBody) -> list[str]:
+    """The rows the terminal shows for `body` (as far as it is on screen), as plain text: what
+    the app has painted, from the lines it keeps drawn, not from the reply's source."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    rows = console.export_text(styles=False).splitlines()
+    region = body.region
+    return [row[region.x : region.right].rstrip() for row in rows[region.y : region.bottom]]
 
 
 def test_split_blocks_joins_back_and_never_cuts_inside_a_block() -> None:
@@ -73,6 +87,33 @@ async def test_a_streamed_reply_shows_the_same_lines_as_the_final_render() -> No
         await app.query_one(VerticalScroll).mount(reference)
         await pilot.pause()
         assert shown(reference) == streamed
+
+
+async def test_the_screen_shows_every_streamed_update_exactly_as_rendered() -> None:
+    # Only the lines that changed are repainted on each update, and growing into new headroom
+    # keeps the lines already drawn: what the terminal shows must still be the reply's lines,
+    # code blocks (and their background) and tables included, at every step and at the end.
+    text = TRICKY
+    body = ReplyBody(None, streaming=True)
+    app = BodyApp(body)
+    async with app.run_test(size=(100, 160)) as pilot:
+        for start in range(0, len(text), 23):
+            body.feed(text[start : start + 23])
+            await body.flush()
+            await pilot.pause()
+            lines = shown(body)
+            screen = on_screen(app, body)
+            assert len(screen) == body.size.height >= len(lines)  # all of it fits on this screen
+            assert screen == lines + [""] * (len(screen) - len(lines))
+        code = [i for i, line in enumerate(shown(body)) if "still code" in line]
+        assert code
+        painted = body.render_lines(body.size.region)[code[0]]
+        assert any(segment.style and segment.style.bgcolor for segment in painted)
+        streamed = on_screen(app, body)
+        await body.finish(text)
+        await pilot.pause()
+        assert on_screen(app, body) == streamed[: len(on_screen(app, body))]
+        assert on_screen(app, body) == shown(body)
 
 
 async def test_looks_headings_tables_and_code() -> None:

@@ -9,8 +9,9 @@ It listens to the controller's `ChatEvent` stream through `queue_event` (called 
 controller, mostly in the turn's worker): events wait in a queue and one `ChatLog.TurnEvents`
 message hands over everything queued since the last, so rendering runs in the log's own task,
 never delays the worker reading the stream (nor the app's key handling), and costs one message
-per batch rather than one per token. `ConversationOpened` is awaited there (the new tail is
-mounted before later events apply); `drain` handles the queue at once (after opening).
+per batch rather than one per token (streamed text waits a few ms for company, handover.py).
+`ConversationOpened` is awaited there (the new tail is mounted before later events apply);
+`drain` handles the queue at once (after opening).
 
 Branches: a message with siblings shows `‹ 2/3 ›`. A switch (`BranchSwitched`) or a cut path
 (`MessagesRemoved`: edit, regenerate) redraws only below the last unchanged message: the views
@@ -54,6 +55,7 @@ from tui_chat.engine.events import (
     TurnStarted,
 )
 from tui_chat.ui.bindings import LOG_BINDINGS
+from tui_chat.ui.widgets.handover import Handover
 from tui_chat.ui.widgets.log_base import FollowingLog
 from tui_chat.ui.widgets.log_branches import redraw_below, select_message
 from tui_chat.ui.widgets.log_window import INITIAL, PRUNE_AT, WINDOW, displayed
@@ -91,7 +93,7 @@ class ChatLog(FollowingLog, can_focus=True):
         self._loading_older = False
         self._turn: _Turn | None = None
         self._queued: list[ChatEvent] = []
-        self._handover_posted = False
+        self._handover = Handover(lambda: self.post_message(self.TurnEvents()))  # streamed text: batched
         self.welcome: str | None = None  # shown in an empty conversation
         self._draining = asyncio.Lock()
 
@@ -313,13 +315,11 @@ class ChatLog(FollowingLog, can_focus=True):
     def queue_event(self, event: ChatEvent) -> None:
         """Queue an event for the log's own task (see the module docstring)."""
         self._queued.append(event)
-        if not self._handover_posted:
-            self._handover_posted = True
-            self.post_message(self.TurnEvents())
+        self._handover.request(delta=type(event) is TextDelta or type(event) is ReasoningDelta)
 
     async def on_chat_log_turn_events(self, message: TurnEvents) -> None:
         message.stop()
-        self._handover_posted = False
+        self._handover.done()
         await self.drain()
 
     async def drain(self) -> None:

@@ -15,6 +15,7 @@ Looks (the same rules in every theme; the colours come from the theme):
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 from collections.abc import Mapping
@@ -23,6 +24,8 @@ from typing import ClassVar
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from pygments.lexer import Lexer  # type: ignore[import-untyped]
+from pygments.lexers import get_lexer_by_name  # type: ignore[import-untyped]
 from pygments.token import (  # type: ignore[import-untyped]
     Comment,
     Error,
@@ -36,6 +39,7 @@ from pygments.token import (  # type: ignore[import-untyped]
 from pygments.token import (
     Token as PygmentsToken,
 )
+from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 from rich import box
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import CodeBlock, Heading, Markdown, TableElement
@@ -219,12 +223,24 @@ class _Heading(Heading):
     LEVEL_ALIGN: ClassVar[dict[str, str]] = {f"h{n}": "left" for n in range(1, 7)}  # type: ignore[assignment]
 
 
+@functools.lru_cache(maxsize=64)
+def _lexer(name: str) -> Lexer | str:
+    """The Pygments lexer for a code block's language, made once: Rich looks it up by name on
+    every render (a few ms each time), and a streaming code block is rendered on every update.
+    An unknown name stays a name (Rich shows the code unhighlighted, as before)."""
+    try:
+        return get_lexer_by_name(name, stripnl=False, ensurenl=True, tabsize=4)  # Syntax's options
+    except ClassNotFound:
+        return name
+
+
 class _CodeBlock(CodeBlock):
     syntax_theme: ClassVar[ANSISyntaxTheme | None] = None
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         theme = getattr(console, "syntax_theme", None) or self.theme
-        yield Syntax(str(self.text).rstrip(), self.lexer_name, theme=theme, word_wrap=True, padding=(0, 1))
+        code = str(self.text).rstrip()
+        yield Syntax(code, _lexer(self.lexer_name), theme=theme, word_wrap=True, padding=(0, 1))
 
 
 class _Table(TableElement):

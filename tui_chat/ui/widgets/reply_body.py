@@ -37,11 +37,16 @@ FLUSH_INTERVAL = 0.1
 """Seconds between two updates of a streaming reply (the time gate): 10 screen updates a
 second, and text is on screen at most this long after it arrived."""
 
-HEADROOM = 0.25
-"""Share of the screen's height a streaming reply keeps blank below its text (3 to 12 lines).
-Growing into it repaints the changed lines only; a change of height means a new layout, and
-every line of the log moves up, so the whole log is repainted (five to ten times the cost): the
-height grows in steps of a quarter screen ("jump scroll") instead of on every line."""
+HEADROOM = 0.4
+"""Share of the screen's height a streaming reply keeps blank below its text (3 to
+`HEADROOM_MAX` lines). Growing into it repaints the changed lines only; a change of height means
+a new layout, and every line of the log moves up, so the whole log is repainted (five to ten
+times the cost, plus a frame for the scrollbar): the height grows in steps of 40 % of the
+screen ("jump scroll") instead of on every line. A quarter screen (10 lines at 40 rows) made
+that 2.5 full repaints a second at 200 tok/s in a 68-column log, about a third of the UI's CPU;
+16 lines make it 1.6 (benchmarks/README.md)."""
+
+HEADROOM_MAX = 16
 
 BLOCKS_PER_SEAL_MESSAGE = 16
 """Sealed blocks between two `BlocksSealed` messages (the app freezes long-lived objects out of
@@ -59,6 +64,21 @@ def renderer_for(app: object) -> MarkdownRenderer:
         variables: dict[str, str] = app.get_css_variables()  # type: ignore[attr-defined]
         renderer = _renderers[key] = MarkdownRenderer(Palette.from_variables(variables))
     return renderer
+
+
+def _changed_span(before: list[Strip], after: list[Strip]) -> tuple[int, int] | None:
+    """The lines `[first, end)` that differ (by object) between two renders, or None."""
+    common = min(len(before), len(after))
+    first = 0
+    while first < common and before[first] is after[first]:
+        first += 1
+    end = max(len(before), len(after))
+    if first == end:
+        return None
+    if len(before) == len(after):
+        while end > first and before[end - 1] is after[end - 1]:
+            end -= 1
+    return first, end
 
 
 class ReplyBody(Widget):
@@ -147,17 +167,18 @@ class ReplyBody(Widget):
             return
         before = self._lines
         lines = self.lines(width)
-        if len(lines) > self._height or self._height_width != width:
+        if self._height_width != width:
             self.refresh(layout=True)
             return
-        # Within the height: repaint from the first line that changed.
-        first = 0
-        for first, (old, new) in enumerate(zip(before, lines, strict=False)):  # noqa: B007
-            if old is not new:
-                break
-        else:
-            first = min(len(before), len(lines))
-        self.refresh(Region(0, first, width, self._height - first))
+        # Repaint only the lines that changed (an unchanged line keeps its Strip object, see
+        # `lines`), usually the last line or two of the growing block; past the height, lay out
+        # too (the lines drawn so far stay valid, see `_size_updated`).
+        changed = _changed_span(before, lines)
+        dirty = [] if changed is None else [Region(0, changed[0], width, changed[1] - changed[0])]
+        if len(lines) > self._height:
+            self.refresh(*dirty, layout=True)
+        elif dirty:
+            self.refresh(*dirty)
 
     def _seal(self) -> None:
         """Seal the blocks before the last one that begins on a complete line."""
@@ -212,6 +233,8 @@ class ReplyBody(Widget):
         state = (len(self._sealed), len(self._text))
         if self._lines_for == state:
             return self._lines
+        before = self._lines
+        kept = len(self._sealed_lines)  # lines before this are the same objects as last time
         for block in self._sealed[self._sealed_shown :]:
             rendered = self._block_lines.get(block)
             if rendered is None:
@@ -229,14 +252,39 @@ class ReplyBody(Widget):
             self._lines = [*self._sealed_lines, Strip([]), *tail_lines]
         else:
             self._lines = self._sealed_lines + tail_lines
+        self._keep_equal_lines(before, kept)
         self._lines_for = state
         return self._lines
+
+    def _keep_equal_lines(self, before: list[Strip], start: int) -> None:
+        """Where a line after `start` renders as it did before, keep the earlier Strip object:
+        the growing block is rendered afresh on every update, but most of its lines are the
+        same, and a line kept is neither repainted nor styled again (`render_line`'s cache)."""
+        lines = self._lines
+        sealed = self._sealed_lines
+        tail = self._tail[1]
+        tail_start = len(lines) - len(tail)
+        for y in range(start, min(len(before), len(lines))):
+            old = before[y]
+            if lines[y] is not old and lines[y] == old:
+                lines[y] = old
+                if y < len(sealed):
+                    sealed[y] = old
+                elif y >= tail_start:
+                    tail[y - tail_start] = old
 
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
     ) -> bool:
         # Textual lays the screen out a second time whenever a widget's virtual size changes;
         # this widget's lines were placed by the layout that gave it the size: once is enough.
+        if size.width == self._size.width and size.height > self._size.height and not any(self.styles.gutter):
+            # Taller at the same width (a streaming reply growing into new headroom): line y is
+            # still line y, so keep every line drawn so far; Textual would forget them all and
+            # draw the whole visible reply again. `_update` marked the lines that changed.
+            self._size = size
+            super()._size_updated(size, virtual_size, container_size, layout=False)
+            return True
         return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
@@ -247,7 +295,7 @@ class ReplyBody(Widget):
         if not self._streaming:
             self._height = count
         elif count > self._height or width != self._height_width:
-            headroom = min(12, max(3, int(self.screen.size.height * HEADROOM)))
+            headroom = min(HEADROOM_MAX, max(3, int(self.screen.size.height * HEADROOM)))
             self._height = count + headroom
         self._height_width = width
         return self._height
