@@ -720,3 +720,34 @@ def test_sidebar_snapshot(snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(40, 60), run_before=run_before)
+
+
+async def test_an_opened_sessions_folded_result_and_arguments_unfold_and_fold_again() -> None:
+    # Folded parts of a card are built on first unfold: what they show must not change.
+    long_result = "Exit status 1\n" + "\n".join(f"FAILED test_{i}" for i in range(20))
+    arguments = json.dumps({f"key{i}": i for i in range(30)})
+    conversation = Conversation(model="m")
+    conversation.add(Message("user", "run the tests"))
+    call = ToolCall("c1", "run", arguments)
+    conversation.add(Message("assistant", "", tool_calls=[call]))
+    activity = ToolActivity(status="error", duration=1.0)
+    conversation.add(Message("tool", long_result, tool_call_id="c1", name="run", activity=activity))
+    app = SidebarApp()
+    async with app.run_test(size=(40, 60)) as pilot:
+        app.sidebar.show_history(conversation)
+        await pilot.pause()
+        (card,) = app.sidebar.cards
+        box = card.result_collapsible
+        assert box is not None and box.collapsed
+        text = screen_text(app)
+        assert "error: Exit status 1" in text
+        assert "FAILED test_5" not in text
+        assert '"key29": 29' not in text
+        for _ in range(2):
+            await pilot.click(box.query_one(CollapsibleTitle))
+            await wait_for(pilot, lambda: "FAILED test_19" in screen_text(app))
+            assert "error · 21 lines" in screen_text(app)
+            await pilot.click(box.query_one(CollapsibleTitle))
+            await wait_for(pilot, lambda: "FAILED test_5" not in screen_text(app))
+        await pilot.click(app.query_one(".tool-card-full-args-box CollapsibleTitle", CollapsibleTitle))
+        await wait_for(pilot, lambda: '"key29": 29' in screen_text(app))

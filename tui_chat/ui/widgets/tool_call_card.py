@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from tui_chat.ui.widgets.text import ELLIPSIS, first_line, visible_literal
+from tui_chat.ui.widgets.tool_fold import Fold
 from tui_chat.ui.widgets.tool_format import Shown, format_duration, show_text, streaming_tail
 
 CardStatus = Literal["pending", "running", "ok", "error", "refused", "stopped"]
@@ -125,7 +126,7 @@ class ToolCallCard(Vertical):
             margin: 0;
             &:focus-within { background-tint: $foreground 0%; }
         }
-        Collapsible > Contents { padding: 0 0 0 2; }
+        Collapsible > .fold-body { padding: 0 0 0 2; }
         CollapsibleTitle {
             padding: 0;
             width: 1fr;
@@ -174,11 +175,10 @@ class ToolCallCard(Vertical):
         self._name_content = visible_literal(name, "bold")
         self._arguments = Static(visible_literal(""), classes="tool-card-args")
         self._arguments.display = False
-        self._note = Static("", classes="tool-card-note", markup=False)
-        self._note.display = False
-        self._full_arguments: Collapsible | None = None
-        self._result_box: Collapsible | None = None
-        self._result_body: Static | None = None
+        self._note: Static | None = None  # "arguments are not valid JSON", only when needed
+        self._full_arguments: Fold | None = None
+        self._result_box: Fold | None = None
+        self._result_content: Content = Content()  # the result's body (built on first unfold)
         self._result_shown: Shown | None = None
         self._composed = False
         self._refresh_header()
@@ -227,7 +227,8 @@ class ToolCallCard(Vertical):
         self._composed = True
         yield self._header
         yield self._arguments
-        yield self._note
+        if self._note is not None:
+            yield self._note
         if self._full_arguments is not None:
             yield self._full_arguments
         if self._result_box is not None:
@@ -297,13 +298,14 @@ class ToolCallCard(Vertical):
         preview = show_text(arguments, max_lines=self.ARGUMENTS_PREVIEW_LINES, max_chars=self.MAX_SHOWN_CHARS)
         self._arguments.content = preview.content
         self._arguments.display = True
-        if not preview.is_json:
-            self._note.content = "arguments are not valid JSON"
-            self._note.display = True
+        if not preview.is_json and self._note is None:
+            self._note = Static("arguments are not valid JSON", classes="tool-card-note", markup=False)
+            if self._composed:
+                self.mount(self._note, after=self._arguments)
         if preview.truncated and self._full_arguments is None:
             full = show_text(arguments, max_chars=self.MAX_SHOWN_CHARS)
-            self._full_arguments = Collapsible(
-                Static(full.content, classes="tool-card-full-args"),
+            self._full_arguments = Fold(
+                lambda: Static(full.content, classes="tool-card-full-args"),
                 title=_title(visible_literal(f"all {full.lines} lines of arguments")),
                 collapsed=True,
                 classes="tool-card-full-args-box",
@@ -383,18 +385,18 @@ class ToolCallCard(Vertical):
         long = shown.lines > self.RESULT_SHORT_LINES or len(content) > self.RESULT_SHORT_CHARS
         self._result_shown = shown
         body = shown.content if content else visible_literal("(empty)", "$foreground-muted italic")
+        self._result_content = body
         if self._result_box is None:
-            self._result_body = Static(body, classes="tool-card-result-body")
-            self._result_box = Collapsible(
-                self._result_body,
+            self._result_box = Fold(
+                lambda: Static(self._result_content, classes="tool-card-result-body"),
                 title=_title(self._result_title(collapsed=long)),
                 collapsed=long,
                 classes="tool-card-result",
             )
             self._add(self._result_box)
         else:
-            assert self._result_body is not None
-            self._result_body.content = body
+            if isinstance(self._result_box.body, Static):
+                self._result_box.body.content = body
             self._result_box.collapsed = long
             self._result_box.title = _title(self._result_title(collapsed=long))
 
