@@ -99,7 +99,7 @@ class HeaderRow(Widget):
 
 class ToolCallCard(Vertical):
     """A tool call: a header row (status glyph, name, status and duration), the arguments, and
-    once it has one, the result in a `Collapsible`."""
+    once it has one, the result in a `Fold` (a flat `Collapsible`, its body built on first unfold)."""
 
     DEFAULT_CSS = """
     ToolCallCard {
