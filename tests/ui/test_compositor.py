@@ -12,11 +12,14 @@ from rich.style import Style
 from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tests.fakeserver import long_markdown
+from tests.waiting import wait_for
 from tui_chat.ui.compositor import ChatScreenApp, RowCroppedCompositor
 from tui_chat.ui.widgets.reply_body import ReplyBody
 
@@ -95,3 +98,52 @@ async def test_the_terminal_shows_what_a_full_redraw_shows_at_every_streamed_upd
             assert app.terminal.rows == app.full_redraw(), f"after {start + 37} characters"
         assert app.updates > len(text) // 37  # the screen was updated as it streamed
         assert app.query_one(VerticalScroll).max_scroll_y > 0  # and the reply outgrew it
+
+
+class Line(Widget):
+    """A one-line widget that repaints without a layout."""
+
+    DEFAULT_CSS = "Line { height: 1; } #top { dock: top; } #bottom { dock: bottom; }"
+
+    def __init__(self, text: str, id: str) -> None:
+        super().__init__(id=id)
+        self.text = text
+
+    def render(self) -> str:
+        return self.text
+
+
+class FarApartApp(StreamApp):
+    def compose(self) -> ComposeResult:
+        yield Line("status line", "top")
+        with VerticalScroll():
+            yield Static("You: a long reply, please")
+            yield self.body
+        yield Line("footer keys", "bottom")
+
+
+async def test_an_update_of_rows_far_apart_renders_only_those_rows_and_shows_them_right() -> None:
+    app = FarApartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.body.feed("The first line of a reply.")
+        await app.body.flush()
+        await wait_for(pilot, lambda: "first line" in "".join(c[0] for row in app.terminal.rows for c in row))
+        await pilot.pause()
+        asked: list[Region] = []
+        scroll = app.query_one(VerticalScroll)
+        render_lines = scroll.render_lines
+
+        def spy(crop: Region) -> list[Strip]:
+            asked.append(crop)
+            return render_lines(crop)
+
+        scroll.render_lines = spy  # type: ignore[method-assign]
+        # One update: the top row and the bottom row, the log between them unchanged.
+        for widget_id, text in (("#top", "status line, changed"), ("#bottom", "footer keys, changed")):
+            line = app.query_one(widget_id, Line)
+            line.text = text
+            line.refresh()
+        await wait_for(pilot, lambda: "footer keys, changed" in "".join(c[0] for c in app.terminal.rows[29]))
+        assert asked == []  # the log between them was not rendered
+        assert app.terminal.rows == app.full_redraw()
+        assert "status line, changed" in "".join(cell[0] for cell in app.terminal.rows[0])
