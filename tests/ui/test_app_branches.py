@@ -287,7 +287,14 @@ async def test_switching_a_reply_below_the_calls_leaves_the_sidebar_as_it_was(
     app = chat_app(fake_server, tmp_path / "sessions.db")
     async with app.run_test(size=SIZE) as pilot:
         await app.load_conversation(conversation)
-        await wait_for(pilot, lambda: len(app.sidebar.cards) == 1 and shown(app)[-1] == "Arr, ten.")
+        await wait_for(
+            pilot,
+            lambda: (
+                len(app.sidebar.cards) == 1
+                and shown(app)[-1] == "Arr, ten."
+                and bool(app.sidebar.cards[0].query(".tool-card-result"))
+            ),  # the card is composed
+        )
         (card,) = app.sidebar.cards
         result = card.query_one(".tool-card-result", Collapsible)
         result.collapsed = True  # the user folded the call's result
