@@ -24,16 +24,9 @@ def pause() -> None:
         _paused = True
 
 
-def resume(*, freeze: bool = False) -> None:
-    """Turn the collector back on if `pause` turned it off; `freeze`: first move every object
-    alive now out of its passes for good (what the app does with what its start-up built)."""
+def resume() -> None:
+    """Turn the collector back on if `pause` turned it off."""
     global _paused
     if _paused:
         _paused = False
-        if freeze:
-            gc.freeze()
         gc.enable()
-
-
-def paused() -> bool:
-    return _paused

@@ -58,6 +58,7 @@ class FollowingLog(VerticalScroll):
         # the view and its distance from the top of the viewport, applied in every layout
         # until the user scrolls or follows again.
         self._pinned: tuple[Widget, int] | None = None
+        self._last_arrangement: DockArrangeResult | None = None  # where `arrange` placed each child
 
     def _views_removed(self) -> None:
         """Views were unmounted (and dropped from `_views`)."""
@@ -104,8 +105,6 @@ class FollowingLog(VerticalScroll):
                 self.set_reactive(VerticalScroll.scroll_target_y, y)
                 self.vertical_scrollbar.set_reactive(ScrollBar.position, y)
         return arrangement
-
-    _last_arrangement: DockArrangeResult | None = None
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
